@@ -1,0 +1,43 @@
+import Type from 'typebox'
+import { ChannelNameSchema, IdentifierSchema } from '../common.ts'
+import { EVENT_TYPE_PATTERN } from '../events/catalog.ts'
+
+/**
+ * `POST /api/publish`: no channel/user/role means the whole tenant. At most one
+ * of channel, user and role narrows the target.
+ */
+export const PublishBodySchema = Type.Object(
+  {
+    type: Type.String({ pattern: EVENT_TYPE_PATTERN }),
+    data: Type.Unknown(),
+    tenant: IdentifierSchema,
+    channel: Type.Optional(ChannelNameSchema),
+    user: Type.Optional(IdentifierSchema),
+    role: Type.Optional(IdentifierSchema),
+  },
+  { additionalProperties: false },
+)
+export type PublishBody = Type.Static<typeof PublishBodySchema>
+
+export const PublishResponseSchema = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  ts: Type.String(),
+  tenant: Type.String(),
+  target: Type.String(),
+  /** Recipients on this instance (other instances count their own). */
+  delivered: Type.Integer(),
+  offset: Type.Optional(Type.Integer()),
+  epoch: Type.Optional(Type.String()),
+})
+export type PublishResponse = Type.Static<typeof PublishResponseSchema>
+
+/** Error body of every HTTP API: the same codes as the socket's error frames. */
+export const HttpErrorSchema = Type.Object({
+  statusCode: Type.Integer(),
+  code: Type.String(),
+  error: Type.String(),
+  message: Type.String(),
+  details: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+})
+export type HttpError = Type.Static<typeof HttpErrorSchema>

@@ -1,0 +1,61 @@
+import Type from 'typebox'
+
+/** Send counters, reference 002's shape. */
+export const BroadcastMetricsSchema = Type.Object({
+  total_messages_sent: Type.Integer(),
+  total_broadcasts: Type.Integer(),
+  total_send_errors: Type.Integer(),
+  last_broadcast_at: Type.Union([Type.String(), Type.Null()]),
+})
+export type BroadcastMetrics = Type.Static<typeof BroadcastMetricsSchema>
+
+/** `GET /ws/stats`: exactly reference 002's fields, plus a few more. */
+export const StatsResponseSchema = Type.Object({
+  status: Type.Literal('ok'),
+  stats: Type.Object({
+    total_connections: Type.Integer(),
+    connections_by_role: Type.Record(Type.String(), Type.Integer()),
+    unique_users: Type.Integer(),
+    heartbeat_active: Type.Boolean(),
+    /** Seconds, as in reference 002. */
+    heartbeat_interval: Type.Number(),
+    metrics: Type.Intersect([
+      BroadcastMetricsSchema,
+      Type.Object({
+        total_messages_received: Type.Integer(),
+        total_dropped: Type.Integer(),
+        heartbeat_timeouts: Type.Integer(),
+        slow_consumer_closes: Type.Integer(),
+      }),
+    ]),
+    connections_by_tenant: Type.Record(Type.String(), Type.Integer()),
+    unauthenticated_connections: Type.Integer(),
+    channels: Type.Integer(),
+    instance_id: Type.String(),
+    uptime_seconds: Type.Number(),
+  }),
+  timestamp: Type.String(),
+})
+export type StatsResponse = Type.Static<typeof StatsResponseSchema>
+
+/** `POST /ws/_test/broadcast` body; every field optional (defaults apply). */
+export const TestBroadcastBodySchema = Type.Union([
+  Type.Object(
+    {
+      title: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+      content: Type.Optional(Type.String({ maxLength: 4096 })),
+      level: Type.Optional(
+        Type.Union([Type.Literal('info'), Type.Literal('success'), Type.Literal('warning'), Type.Literal('error')]),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Null(),
+])
+export type TestBroadcastBody = Type.Static<typeof TestBroadcastBodySchema>
+
+export const TestBroadcastResponseSchema = Type.Object({
+  status: Type.Literal('ok'),
+  sent: Type.Integer(),
+  metrics: BroadcastMetricsSchema,
+})
