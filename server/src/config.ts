@@ -1,0 +1,120 @@
+import Type from 'typebox'
+import Value from 'typebox/value'
+
+/**
+ * Every environment variable the server reads, with its default. The README's
+ * configuration table is written from this schema; keep the two in step.
+ */
+export const ConfigSchema = Type.Object({
+  NODE_ENV: Type.String({ default: 'development' }),
+  HOST: Type.String({ default: '0.0.0.0' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  INSTANCE_ID: Type.String({ default: '' }),
+  TRUST_PROXY: Type.Boolean({ default: false }),
+
+  JWT_SECRET: Type.String({ default: '' }),
+  JWT_PUBLIC_KEY: Type.String({ default: '' }),
+  JWT_ALGORITHMS: Type.String({ default: 'HS256' }),
+  JWT_ISSUER: Type.String({ default: '' }),
+  JWT_AUDIENCE: Type.String({ default: '' }),
+  JWT_LEEWAY_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 30 }),
+  ADMIN_ROLES: Type.String({ default: 'admin,ADMIN' }),
+  TENANT_ADMIN_ROLES: Type.String({ default: 'tenant-admin,TENANT_ADMIN' }),
+  SERVICE_ROLES: Type.String({ default: 'service' }),
+
+  AUTH_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  HEARTBEAT_INTERVAL_MS: Type.Integer({ minimum: 50, default: 30_000 }),
+  MAX_FRAME_BYTES: Type.Integer({ minimum: 256, default: 65_536 }),
+  MAX_JSON_DEPTH: Type.Integer({ minimum: 2, maximum: 256, default: 32 }),
+  WS_MAX_MESSAGES_PER_MINUTE: Type.Integer({ minimum: 1, default: 60 }),
+  MAX_INVALID_FRAMES: Type.Integer({ minimum: 1, default: 10 }),
+  WS_MAX_CONNECTIONS_PER_IP_PER_MINUTE: Type.Integer({ minimum: 1, default: 120 }),
+  MAX_CONNECTIONS_PER_USER: Type.Integer({ minimum: 1, default: 50 }),
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: Type.Integer({ minimum: 1, default: 128 }),
+  OUTBOUND_BUFFER_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  ALLOWED_ORIGINS: Type.String({ default: '' }),
+  PUBLISH_MAX_BYTES: Type.Integer({ minimum: 1024, default: 262_144 }),
+
+  EVENT_SCHEMAS_FILE: Type.String({ default: '' }),
+  HISTORY_CHANNELS: Type.String({ default: '' }),
+
+  DATABASE_URL: Type.String({ default: '' }),
+  DATA_DIR: Type.String({ default: './data' }),
+  REDIS_URL: Type.String({ default: '' }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 }),
+})
+
+export type RawConfig = Type.Static<typeof ConfigSchema>
+
+export interface Config extends RawConfig {
+  isProduction: boolean
+  allowedOrigins: string[] | '*'
+  adminRoles: Set<string>
+  tenantAdminRoles: Set<string>
+  serviceRoles: Set<string>
+  jwtAlgorithms: string[]
+}
+
+/** The development secret; refused in production. */
+export const DEV_JWT_SECRET = 'switchboard-dev-secret-do-not-use-in-production'
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+const list = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)
+
+/** Reads config from an env-like object; throws ConfigError with every problem listed. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const known: Record<string, unknown> = {}
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const v = env[key]
+    if (v !== undefined && v !== '') known[key] = v
+  }
+  const converted = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, known))
+  if (!Value.Check(ConfigSchema, converted)) {
+    const problems = Value.Errors(ConfigSchema, converted).map((e) => `${e.instancePath.slice(1) || '(root)'} ${e.message}`)
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
+  }
+  const raw = converted as RawConfig
+  const isProduction = raw.NODE_ENV === 'production'
+  const origins = list(raw.ALLOWED_ORIGINS)
+  const jwtAlgorithms = list(raw.JWT_ALGORITHMS)
+  const config: Config = {
+    ...raw,
+    isProduction,
+    allowedOrigins: origins.length === 0 || origins.includes('*') ? '*' : origins,
+    adminRoles: new Set(list(raw.ADMIN_ROLES)),
+    tenantAdminRoles: new Set(list(raw.TENANT_ADMIN_ROLES)),
+    serviceRoles: new Set(list(raw.SERVICE_ROLES)),
+    jwtAlgorithms,
+  }
+  if (!config.JWT_SECRET && !config.JWT_PUBLIC_KEY && !isProduction) config.JWT_SECRET = DEV_JWT_SECRET
+
+  const problems: string[] = []
+  if (isProduction) {
+    if (!config.JWT_SECRET && !config.JWT_PUBLIC_KEY) problems.push('JWT_SECRET (or JWT_PUBLIC_KEY) is required in production')
+    if (config.JWT_SECRET === DEV_JWT_SECRET) problems.push('JWT_SECRET must not be the development secret')
+    if (config.JWT_SECRET && config.JWT_SECRET.length < 32) problems.push('JWT_SECRET must be at least 32 characters')
+    if (config.allowedOrigins === '*') problems.push('ALLOWED_ORIGINS must list the allowed origins in production')
+  }
+  for (const alg of jwtAlgorithms) {
+    if (!/^(HS|RS|ES|PS)(256|384|512)$/.test(alg)) problems.push(`JWT_ALGORITHMS: unsupported algorithm ${alg}`)
+  }
+  if (jwtAlgorithms.length === 0) problems.push('JWT_ALGORITHMS must name at least one algorithm')
+  const symmetric = jwtAlgorithms.some((a) => a.startsWith('HS'))
+  const asymmetric = jwtAlgorithms.some((a) => !a.startsWith('HS'))
+  if (symmetric && asymmetric) problems.push('JWT_ALGORITHMS must not mix HS* with RS/ES/PS algorithms')
+  if (asymmetric && !config.JWT_PUBLIC_KEY) problems.push('JWT_PUBLIC_KEY is required for RS/ES/PS algorithms')
+  if (symmetric && !config.JWT_SECRET) problems.push('JWT_SECRET is required for HS algorithms')
+  if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
+  return config
+}
