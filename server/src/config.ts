@@ -44,6 +44,22 @@ export const ConfigSchema = Type.Object({
 
   DATABASE_URL: Type.String({ default: '' }),
   DATA_DIR: Type.String({ default: './data' }),
+  /** false: no ORM at all (core tests, some benches); history falls back to memory. */
+  DATABASE_ENABLED: Type.Boolean({ default: true }),
+  MIGRATE_ON_START: Type.Boolean({ default: true }),
+  DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  /** auto: database when DATABASE_ENABLED, else memory. */
+  HISTORY_STORE: Type.Union([Type.Literal('auto'), Type.Literal('memory'), Type.Literal('database')], { default: 'auto' }),
+  LOG_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 30 }),
+  MAX_NOTIFICATIONS_PER_USER: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
+  /** Batched writer (connection registry, logs): rows per flush, flush interval, buffer bound. */
+  WRITER_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
+  WRITER_FLUSH_MS: Type.Integer({ minimum: 10, default: 1_000 }),
+  WRITER_MAX_BUFFER: Type.Integer({ minimum: 1, default: 10_000 }),
+  /** Lowest level of the server's own log records stored and streamed on the `logs` channel. */
+  LOG_STREAM_LEVEL: Type.Union(['debug', 'info', 'warning', 'error'].map((l) => Type.Literal(l)), { default: 'warning' }),
+  /** Cap on `log:*` events published per second; the excess is stored but not streamed (counted). */
+  LOG_STREAM_MAX_PER_SECOND: Type.Integer({ minimum: 1, default: 200 }),
   REDIS_URL: Type.String({ default: '' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 }),
 })
