@@ -25,8 +25,10 @@ export class ChannelStream extends ChannelStreamSchema.class {}
 ChannelStreamSchema.setClass(ChannelStream)
 
 /**
- * `channel_message`: the kept events of a stream, by offset. `event` holds the
- * whole HubEvent (target, data...) so a replay is byte-for-byte the live push.
+ * `channel_message`: the kept events of a stream, by offset. `event` is the
+ * HubEvent as JSON text, not jsonb: jsonb reorders keys and rewrites numbers,
+ * and a replayed push should carry exactly the data the live one did. Offset
+ * and epoch are not in it (the row and its stream hold them).
  */
 export const ChannelMessageSchema = defineEntity({
   name: 'ChannelMessage',
@@ -34,7 +36,7 @@ export const ChannelMessageSchema = defineEntity({
   properties: {
     streamKey: p.string().length(300).primary(),
     offset: p.bigint('number').primary(),
-    event: p.json<Record<string, unknown>>(),
+    event: p.text(),
     createdAt: p.datetime(),
     expiresAt: p.datetime(),
   },

@@ -1,11 +1,11 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261123094527_initial extends Migration {
+export class Migration20261123095023_initial extends Migration {
 
-  override name = 'Migration20261123094527_initial';
+  override name = 'Migration20261123095023_initial';
 
   override up(): void | Promise<void> {
-    this.addSql(`create table "channel_message" ("stream_key" varchar(300) not null, "offset" bigint not null, "event" jsonb not null, "created_at" timestamptz not null, "expires_at" timestamptz not null, primary key ("stream_key", "offset"));`);
+    this.addSql(`create table "channel_message" ("stream_key" varchar(300) not null, "offset" bigint not null, "event" text not null, "created_at" timestamptz not null, "expires_at" timestamptz not null, primary key ("stream_key", "offset"));`);
     this.addSql(`create index "channel_message_expires_at_index" on "channel_message" ("expires_at");`);
 
     this.addSql(`create table "channel_stream" ("stream_key" varchar(300) not null, "epoch" varchar(64) not null, "last_offset" bigint not null default '0', "created_at" timestamptz not null, "updated_at" timestamptz not null, primary key ("stream_key"));`);
