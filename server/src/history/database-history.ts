@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { StreamPosition } from '@switchboard/shared'
 import type { HubEvent } from '../realtime/event.ts'
-import type { Orm } from '../storage/database.ts'
+import { query, tableName, type Orm } from '../storage/database.ts'
 import type { HistoryPolicy, HistoryStore, RecoverResult } from './history.ts'
 
 type StoredEvent = Omit<HubEvent, 'offset' | 'epoch'>
@@ -31,8 +31,7 @@ export class DatabaseHistory implements HistoryStore {
     this.#orm = orm
     this.#policyFor = policyFor
     this.#now = now
-    const schema = orm.config.get('schema')
-    this.#table = (name) => (schema ? `"${schema.replaceAll('"', '""')}"."${name}"` : `"${name}"`)
+    this.#table = (name) => tableName(orm, name)
   }
 
   append(streamKey: string, event: HubEvent): Promise<HubEvent> {
@@ -59,7 +58,8 @@ export class DatabaseHistory implements HistoryStore {
     const streams = this.#table('channel_stream')
     const messages = this.#table('channel_message')
     // One statement: bump the offset (row lock), store the event, trim past `size`.
-    const rows = await this.#em().execute<Array<{ last_offset: string | number; epoch: string }>>(
+    const rows = await query<{ last_offset: string | number; epoch: string }>(
+      this.#orm,
       `with s as (
          insert into ${streams} (stream_key, epoch, last_offset, created_at, updated_at)
          values (?, ?, 1, ?, ?)
@@ -96,7 +96,8 @@ export class DatabaseHistory implements HistoryStore {
     const missing = position.offset - since.offset
     // More missed than the stream ever keeps: the gap cannot be filled, skip the query.
     if (missing > this.#policyFor(streamKey).size) return { recovered: false, position }
-    const rows = await this.#em().execute<Array<{ offset: string | number; event: string }>>(
+    const rows = await query<{ offset: string | number; event: string }>(
+      this.#orm,
       `select "offset", event from ${this.#table('channel_message')}
        where stream_key = ? and "offset" > ? and "offset" <= ? and expires_at > ?
        order by "offset"`,
@@ -111,14 +112,16 @@ export class DatabaseHistory implements HistoryStore {
   async position(streamKey: string): Promise<StreamPosition> {
     const streams = this.#table('channel_stream')
     const select = () =>
-      this.#em().execute<Array<{ last_offset: string | number; epoch: string }>>(
+      query<{ last_offset: string | number; epoch: string }>(
+        this.#orm,
         `select last_offset, epoch from ${streams} where stream_key = ?`,
         [key(streamKey)],
       )
     let rows = await select()
     if (rows.length === 0) {
       const now = new Date(this.#now())
-      await this.#em().execute(
+      await query(
+        this.#orm,
         `insert into ${streams} (stream_key, epoch, last_offset, created_at, updated_at) values (?, ?, 0, ?, ?) on conflict (stream_key) do nothing`,
         [key(streamKey), newEpoch(), now, now],
       )
@@ -133,7 +136,8 @@ export class DatabaseHistory implements HistoryStore {
     const messages = this.#table('channel_message')
     let total = 0
     for (;;) {
-      const rows = await this.#em().execute<Array<{ n: string | number }>>(
+      const rows = await query<{ n: string | number }>(
+      this.#orm,
         `with gone as (
            delete from ${messages} where ctid in (select ctid from ${messages} where expires_at <= ? limit ?) returning 1
          ) select count(*) as n from gone`,
@@ -148,10 +152,6 @@ export class DatabaseHistory implements HistoryStore {
   /** Waits for appends in flight; the ORM itself is closed by the db plugin. */
   async close(): Promise<void> {
     await Promise.all([...this.#chains.values()])
-  }
-
-  #em() {
-    return this.#orm.em.fork().getConnection()
   }
 }
 

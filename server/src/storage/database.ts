@@ -119,3 +119,14 @@ export async function migrateDown(orm: Orm, options: { to?: 0 | string } = {}): 
   const done = await orm.migrator.down(options.to === undefined ? undefined : { to: options.to })
   return done.map((m) => m.name)
 }
+
+/** Runs one SQL statement (`?` placeholders) on a fresh fork; rows typed by the caller. */
+export async function query<R>(orm: Orm, sql: string, params: unknown[] = []): Promise<R[]> {
+  return (await orm.em.fork().getConnection().execute(sql, params)) as R[]
+}
+
+/** A table name qualified with the ORM's schema when one is set (tests run in their own schema). */
+export function tableName(orm: Orm, name: string): string {
+  const schema = orm.config.get('schema')
+  return schema ? `"${schema.replaceAll('"', '""')}"."${name}"` : `"${name}"`
+}
