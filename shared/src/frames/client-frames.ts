@@ -1,5 +1,12 @@
 import Type from 'typebox'
 import { ChannelNameSchema, RequestIdSchema, StreamPositionSchema } from '../common.ts'
+import {
+  NOTIFICATION_CLIENT_FRAME_SCHEMAS,
+  type NotificationsDeleteFrame,
+  type NotificationsGetFrame,
+  type NotificationsReadAllFrame,
+  type NotificationsReadFrame,
+} from './notification-frames.ts'
 
 /** `{type:"auth", token}`: first request on `/ws`; again later to refresh a token. */
 export const AuthFrameSchema = Type.Object(
@@ -61,6 +68,7 @@ export const CLIENT_FRAME_SCHEMAS = {
   pong: PongFrameSchema,
   subscribe: SubscribeFrameSchema,
   unsubscribe: UnsubscribeFrameSchema,
+  ...NOTIFICATION_CLIENT_FRAME_SCHEMAS,
 } as const
 
 export type ClientFrameType = keyof typeof CLIENT_FRAME_SCHEMAS
@@ -71,5 +79,14 @@ export type PingFrame = Type.Static<typeof PingFrameSchema>
 export type PongFrame = Type.Static<typeof PongFrameSchema>
 export type SubscribeFrame = Type.Static<typeof SubscribeFrameSchema>
 export type UnsubscribeFrame = Type.Static<typeof UnsubscribeFrameSchema>
-export type ClientFrame = AuthFrame | PingFrame | PongFrame | SubscribeFrame | UnsubscribeFrame
+export type ClientFrame =
+  | AuthFrame
+  | PingFrame
+  | PongFrame
+  | SubscribeFrame
+  | UnsubscribeFrame
+  | NotificationsGetFrame
+  | NotificationsReadFrame
+  | NotificationsReadAllFrame
+  | NotificationsDeleteFrame
 export type ClientFrameOf<T extends ClientFrameType> = Type.Static<(typeof CLIENT_FRAME_SCHEMAS)[T]>

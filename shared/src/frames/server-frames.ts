@@ -1,6 +1,7 @@
 import Type from 'typebox'
 import { ChannelNameSchema, IdentifierSchema, RequestIdSchema, StreamPositionSchema, TimestampSchema } from '../common.ts'
 import { ERROR_CODE_NAMES } from '../errors.ts'
+import { NOTIFICATION_SERVER_FRAME_SCHEMAS, type NotificationsAckFrame, type NotificationsFrame } from './notification-frames.ts'
 
 const ErrorCodeSchema = Type.Union(ERROR_CODE_NAMES.map((c) => Type.Literal(c)))
 
@@ -111,6 +112,7 @@ export const SERVER_FRAME_SCHEMAS = {
   subscribed: SubscribedFrameSchema,
   unsubscribed: UnsubscribedFrameSchema,
   error: ErrorFrameSchema,
+  ...NOTIFICATION_SERVER_FRAME_SCHEMAS,
 } as const
 
 /** Reply/control `type`s; no event type may use one of these names. */
@@ -140,3 +142,5 @@ export type ServerFrame =
   | SubscribedFrame
   | UnsubscribedFrame
   | ErrorFrame
+  | NotificationsFrame
+  | NotificationsAckFrame
