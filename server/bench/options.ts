@@ -1,0 +1,77 @@
+import { CONTENDER_IDS, type ContenderId } from './contenders/contender.ts'
+
+/** Command line of `npm run bench -- [options]`. */
+export interface BenchOptions {
+  quick: boolean
+  only: string[] | undefined
+  contenders: ContenderId[]
+  json: string | undefined
+  workers: number
+  /** Write a --cpu-prof of the Switchboard server during S1 into this directory. */
+  profileDir: string | undefined
+}
+
+export const USAGE = `Usage: npm run bench -- [options]
+  --quick                 scaled-down run of every scenario (< 1 minute; ws-buffer left out)
+  --only S1,S3            run only these scenarios
+  --contenders a,b        ${CONTENDER_IDS.join(',')}
+  --json <file>           also write the results as JSON
+  --workers <n>           client-worker processes (default 2)
+  --profile <dir>         CPU-profile the Switchboard server during S1 (node --cpu-prof) into <dir>
+  --help`
+
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+export function parseOptions(argv: string[]): BenchOptions | 'help' {
+  const o: BenchOptions = { quick: false, only: undefined, contenders: [...CONTENDER_IDS], json: undefined, workers: 2, profileDir: undefined }
+  let contendersGiven = false
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    const value = () => {
+      const v = argv[++i]
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${arg} needs a value`)
+      return v
+    }
+    switch (arg) {
+      case '--quick':
+        o.quick = true
+        break
+      case '--only':
+        o.only = value()
+          .split(',')
+          .map((s) => s.trim().toUpperCase())
+          .filter(Boolean)
+        break
+      case '--contenders': {
+        contendersGiven = true
+        const list = value()
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+        const unknown = list.filter((c) => !(CONTENDER_IDS as readonly string[]).includes(c))
+        if (unknown.length) throw new UsageError(`unknown contender(s): ${unknown.join(', ')}`)
+        o.contenders = list as ContenderId[]
+        break
+      }
+      case '--json':
+        o.json = value()
+        break
+      case '--workers':
+        o.workers = Math.max(1, Math.min(8, Number(value()) || 2))
+        break
+      case '--profile':
+        o.profileDir = value()
+        break
+      case '--help':
+      case '-h':
+        return 'help'
+      default:
+        throw new UsageError(`unknown option ${arg}`)
+    }
+  }
+  // ws-buffer sits between naive and tuned; --quick leaves it out to stay under a minute.
+  if (o.quick && !contendersGiven) o.contenders = o.contenders.filter((c) => c !== 'ws-buffer')
+  return o
+}

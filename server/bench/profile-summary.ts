@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+
+/**
+ * Summarises a V8 `.cpuprofile` (from `node --cpu-prof`) in words-sized
+ * tables: self time by function and by area (project file, package, Node
+ * internals, GC, idle). Usable alone:
+ * `node server/bench/profile-summary.ts file.cpuprofile`.
+ */
+interface ProfileNode {
+  id: number
+  callFrame: { functionName: string; url: string; lineNumber: number }
+  children?: number[]
+}
+
+interface Profile {
+  nodes: ProfileNode[]
+  samples: number[]
+  timeDeltas: number[]
+}
+
+function areaOf(url: string, fn: string): string {
+  if (fn === '(garbage collector)') return 'GC'
+  if (fn === '(idle)') return 'idle'
+  if (fn === '(program)') return 'V8/native (program)'
+  if (!url) return `native: ${fn || '(anonymous)'}`
+  if (url.startsWith('node:')) return `node: ${url.slice(5).split('/')[0]}`
+  const nm = url.lastIndexOf('/node_modules/')
+  if (nm !== -1) {
+    const rest = url.slice(nm + 14).split('/')
+    return `pkg: ${rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]}`
+  }
+  const m = /\/(server|shared)\/(src|bench)\/(.*)$/.exec(url)
+  return m ? `${m[1]}/${m[2]}/${m[3]}` : path.basename(url)
+}
+
+export function summariseProfile(file: string, top = 25): string {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as Profile
+  const byId = new Map(p.nodes.map((n) => [n.id, n]))
+  const self = new Map<number, number>()
+  let total = 0
+  p.samples.forEach((id, k) => {
+    const dt = p.timeDeltas[k] ?? 0
+    self.set(id, (self.get(id) ?? 0) + dt)
+    total += dt
+  })
+  const idle = [...self].filter(([id]) => byId.get(id)?.callFrame.functionName === '(idle)').reduce((a, [, t]) => a + t, 0)
+  const busy = total - idle
+  const fns = new Map<string, number>()
+  const areas = new Map<string, number>()
+  for (const [id, t] of self) {
+    const n = byId.get(id)!
+    const { functionName, url, lineNumber } = n.callFrame
+    if (functionName === '(idle)') continue
+    const where = url ? `${areaOf(url, functionName)}:${lineNumber + 1}` : ''
+    const key = `${functionName || '(anonymous)'} ${where}`.trim()
+    fns.set(key, (fns.get(key) ?? 0) + t)
+    const area = areaOf(url, functionName)
+    areas.set(area, (areas.get(area) ?? 0) + t)
+  }
+  const pct = (t: number) => `${((100 * t) / Math.max(1, busy)).toFixed(1)}%`
+  const list = (m: Map<string, number>, n: number) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, t]) => `  ${pct(t).padStart(6)}  ${k}`)
+      .join('\n')
+  return [
+    `busy ${(busy / 1000).toFixed(0)} ms of ${(total / 1000).toFixed(0)} ms profiled; self time as % of busy time`,
+    'by area:',
+    list(areas, 15),
+    'by function:',
+    list(fns, top),
+  ].join('\n')
+}
+
+if (import.meta.main) {
+  for (const f of process.argv.slice(2)) console.log(`${f}\n${summariseProfile(f)}\n`)
+}

@@ -1,0 +1,154 @@
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { randomBytes } from 'node:crypto'
+import type { Contender, ContenderId } from './contenders/contender.ts'
+import { CONTENDER_LABELS, ContenderUnavailable } from './contenders/contender.ts'
+import { startContender } from './contenders/registry.ts'
+import { LoadGen } from './loadgen/loadgen.ts'
+import { type BenchOptions, USAGE, UsageError, parseOptions } from './options.ts'
+import { machineInfo } from './proc-stats.ts'
+import { summariseProfile } from './profile-summary.ts'
+import { type RunRecord, type TargetCheck, checkTargets, renderMachine, renderScenario, renderTargets } from './report.ts'
+import type { AnyScenario, RunContext } from './scenarios/scenario.ts'
+import { s1Fanout } from './scenarios/s1-fanout.ts'
+import { s2Latency } from './scenarios/s2-latency.ts'
+import { s3Memory } from './scenarios/s3-memory.ts'
+import { s4Connect } from './scenarios/s4-connect.ts'
+import { s5Rooms } from './scenarios/s5-rooms.ts'
+import { s6SlowConsumers } from './scenarios/s6-slow-consumers.ts'
+
+/**
+ * `npm run bench`: every selected scenario, case by case, each contender on a
+ * freshly started server, all driven by the same load-generator processes.
+ * Tables go to stdout as each scenario finishes; progress to stderr.
+ */
+const SCENARIOS = [s1Fanout, s2Latency, s3Memory, s4Connect, s5Rooms, s6SlowConsumers] as unknown as AnyScenario[]
+
+/** Hard cap per contender per case: every run is bounded even if a server hangs. */
+const CASE_TIMEOUT_MS = 240_000
+
+const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000} s`)), ms)
+    }),
+  ])
+}
+
+/** Contenders found unavailable (e.g. no Redis bus) are not retried for every case. */
+const unavailable = new Map<ContenderId, string>()
+
+async function runCase(ctx: RunContext, s: AnyScenario, spec: { name: string } & Record<string, unknown>, id: ContenderId): Promise<RunRecord> {
+  const started = performance.now()
+  const record: RunRecord = { scenario: s.id, case: spec.name, contender: id, seconds: 0 }
+  const known = unavailable.get(id)
+  if (known) return { ...record, skipped: known }
+  const profiling = ctx.options.profileDir !== undefined && s.id === 'S1' && id.startsWith('switchboard')
+  let contender: Contender | undefined
+  try {
+    contender = await startContender(id, {
+      secret: ctx.loadgen.secret,
+      switchboardNodeArgs: profiling ? ['--cpu-prof', `--cpu-prof-dir=${ctx.options.profileDir}`] : [],
+    })
+    record.result = await withTimeout(s.run(ctx, contender, spec), CASE_TIMEOUT_MS, `${s.id} ${spec.name} on ${id}`)
+    for (const n of contender.notes) record.result.notes.push(`${id}: ${n}`)
+  } catch (err) {
+    if (err instanceof ContenderUnavailable) {
+      record.skipped = `not available (${err.message})`
+      unavailable.set(id, record.skipped)
+    }
+    else {
+      record.error = err instanceof Error ? err.message : String(err)
+      const died = contender?.diagnostics()
+      if (died) record.error += `\n${died}`
+    }
+  } finally {
+    await ctx.loadgen.closeAll().catch(() => {})
+    await contender?.stop().catch(() => {})
+  }
+  record.seconds = (performance.now() - started) / 1000
+  const what = record.result ? 'done' : record.skipped ? `skipped: ${record.skipped}` : `ERROR: ${record.error?.split('\n')[0]}`
+  log(`${s.id} ${spec.name} ${id}: ${what} (${record.seconds.toFixed(1)} s)`)
+  if (record.error?.includes('\n')) log(record.error)
+  return record
+}
+
+async function main(options: BenchOptions): Promise<number> {
+  const [major, minor] = process.versions.node.split('.').map(Number) as [number, number]
+  if (major < 22 || (major === 22 && minor < 6)) {
+    console.error(`Node ${process.version} cannot run TypeScript: use \`npm run bench\` (Node 24 from node_modules).`)
+    return 2
+  }
+  const machine = machineInfo()
+  const scenarios = SCENARIOS.filter((s) => !options.only || options.only.includes(s.id))
+  if (scenarios.length === 0) throw new UsageError(`no scenario matches --only ${options.only?.join(',')}`)
+  if (options.profileDir) mkdirSync(options.profileDir, { recursive: true })
+
+  console.log(`## Switchboard benchmark${options.quick ? ' (--quick)' : ''}\n`)
+  console.log(renderMachine(machine))
+  console.log(`Contenders: ${options.contenders.map((c) => `${c} = ${CONTENDER_LABELS[c]}`).join('; ')}\n`)
+
+  const startedAt = new Date().toISOString()
+  const t0 = performance.now()
+  const loadgen = await LoadGen.start(options.workers, randomBytes(32).toString('hex'))
+  const ctx: RunContext = { loadgen, options, fdLimit: machine.openFilesLimit, log }
+  const records: RunRecord[] = []
+  const checks: TargetCheck[] = []
+  let failed = false
+  try {
+    for (const s of scenarios) {
+      const mine: RunRecord[] = []
+      for (const spec of s.cases(options, machine.openFilesLimit)) {
+        for (const id of options.contenders) mine.push(await runCase(ctx, s, spec, id))
+      }
+      records.push(...mine)
+      failed ||= mine.some((r) => r.error !== undefined)
+      console.log(renderScenario(s, mine) + '\n')
+      checks.push(...checkTargets(s, mine, 'switchboard'))
+    }
+  } finally {
+    await loadgen.stop()
+  }
+  const targets = renderTargets(checks, 'switchboard')
+  if (targets) console.log(targets + '\n')
+
+  const profiles: Record<string, string> = {}
+  if (options.profileDir) {
+    for (const f of readdirSync(options.profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
+      const summary = summariseProfile(path.join(options.profileDir, f))
+      profiles[f] = summary
+      console.log(`### CPU profile ${f}\n\n${summary}\n`)
+    }
+  }
+
+  const seconds = (performance.now() - t0) / 1000
+  console.log(`Total time ${seconds.toFixed(0)} s.`)
+  if (options.json) {
+    writeFileSync(options.json, JSON.stringify({ startedAt, seconds, machine, options, records, targets: checks, profiles }, null, 2))
+    log(`results written to ${options.json}`)
+  }
+  return failed ? 1 : 0
+}
+
+let options: BenchOptions | 'help'
+try {
+  options = parseOptions(process.argv.slice(2))
+} catch (err) {
+  console.error(`${(err as Error).message}\n\n${USAGE}`)
+  process.exit(2)
+}
+if (options === 'help') {
+  console.log(USAGE)
+} else {
+  main(options).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(err instanceof UsageError ? `${err.message}\n\n${USAGE}` : err)
+      process.exit(err instanceof UsageError ? 2 : 1)
+    },
+  )
+}

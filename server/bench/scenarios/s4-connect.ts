@@ -1,0 +1,57 @@
+import type { Contender } from '../contenders/contender.ts'
+import { singleChannel } from '../loadgen/channel-plan.ts'
+import type { BenchOptions } from '../options.ts'
+import { CpuMeter } from '../proc-stats.ts'
+import { connectAll } from './measure.ts'
+import type { CaseResult, RunContext, Scenario } from './scenario.ts'
+
+interface S4Case {
+  name: string
+  conns: number
+  [k: string]: unknown
+}
+
+/**
+ * S4: connect + authenticate + subscribe, server CPU per connection, then a
+ * reconnect storm: every client drops at once and reconnects at once.
+ */
+export const s4Connect: Scenario<S4Case> = {
+  id: 'S4',
+  title: 'S4 connect + auth + subscribe, and a reconnect storm',
+  method:
+    'N clients connect (≤100 handshakes in flight), each with its own JWT, and subscribe; then all drop and reconnect ' +
+    'at once (no limit). Server CPU µs per connection; storm time until every client is subscribed again.',
+  metrics: [
+    { key: 'cpuPerConn', label: 'srv µs/conn', digits: 0, ratio: true, targets: [
+      { vs: 'ws-tuned', op: '<=', ratio: 1.5 },
+      { vs: 'socketio', op: '<=', ratio: 0.7 },
+    ] },
+    { key: 'connPerSec', label: 'conn/s', digits: 0 },
+    { key: 'stormMs', label: 'storm ms', digits: 0, ratio: true },
+    { key: 'stormCpuPerConn', label: 'storm µs/conn', digits: 0, ratio: true },
+    { key: 'stormFailed', label: 'storm fails', digits: 0 },
+  ],
+  cases(o: BenchOptions): S4Case[] {
+    return o.quick ? [{ name: '1k clients', conns: 1000 }] : [{ name: '5k clients', conns: 5000 }]
+  },
+  async run(ctx: RunContext, c: Contender, spec: S4Case): Promise<CaseResult> {
+    const meter = new CpuMeter(c.cpuPids)
+    meter.start()
+    const conn = await connectAll(ctx, c, singleChannel(spec.conns), 100)
+    const connect = meter.stop()
+    meter.start()
+    const storm = await ctx.loadgen.storm(spec.conns)
+    const stormCpu = meter.stop()
+    return {
+      metrics: {
+        cpuPerConn: connect.cpuUs / spec.conns,
+        connPerSec: (spec.conns / conn.ms) * 1000,
+        stormMs: storm.ms,
+        stormCpuPerConn: stormCpu.cpuUs / spec.conns,
+        stormFailed: storm.failed,
+      },
+      flags: storm.failed > 0 ? [`storm: ${storm.failed} failed (${storm.errors[0] ?? ''})`] : [],
+      notes: [],
+    }
+  },
+}
