@@ -24,10 +24,12 @@ export interface TestDatabase {
  * file: it is slow and large), or a fresh schema on the real PostgreSQL so
  * parallel test files never see each other's rows.
  */
-export async function openTestDatabase(driver: DatabaseDriver): Promise<TestDatabase> {
+export async function openTestDatabase(driver: DatabaseDriver, where: { url?: string; dataDir?: string } = {}): Promise<TestDatabase> {
   const schema = driver === 'postgresql' ? `sb_test_${randomBytes(5).toString('hex')}` : undefined
   const settings: DatabaseSettings =
-    driver === 'postgresql' ? { url: TEST_DATABASE_URL, dataDir: '', schema, poolMax: 4 } : { url: '', dataDir: 'memory://' }
+    driver === 'postgresql'
+      ? { url: where.url ?? TEST_DATABASE_URL, dataDir: '', schema, poolMax: 4 }
+      : { url: '', dataDir: where.dataDir ?? 'memory://' }
   const orm = await initOrm(settings)
   await migrateUp(orm, schema)
   const qualified = (table: string) => (schema ? `"${schema}"."${table}"` : `"${table}"`)
