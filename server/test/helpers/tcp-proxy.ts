@@ -34,21 +34,22 @@ export async function tcpProxy(target: { host: string; port: number }): Promise<
     upstream.pipe(client)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const stop = () => {
+    up = false
+    for (const [a, b] of pairs) {
+      a.destroy()
+      b.destroy()
+    }
+    pairs.clear()
+  }
   return {
     port: (server.address() as AddressInfo).port,
-    stop() {
-      up = false
-      for (const [a, b] of pairs) {
-        a.destroy()
-        b.destroy()
-      }
-      pairs.clear()
-    },
+    stop,
     start() {
       up = true
     },
     close() {
-      this.stop()
+      stop()
       return new Promise((resolve) => server.close(() => resolve()))
     },
   }
