@@ -11,7 +11,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { dirname, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { buildAsyncApi } from './schema/asyncapi.ts'
+import { AsyncApiMappingError, buildAsyncApi } from './schema/asyncapi.ts'
 import { buildProtocolSchema } from './schema/json-schema.ts'
 import { MarkerError, renderProtocolMd } from './schema/protocol-md.ts'
 
@@ -42,36 +42,38 @@ export function expectedOutputs(): Map<string, string> {
   ])
 }
 
+/** Outputs whose file content differs from what would be generated. */
+export function staleFiles(outputs: Map<string, string>, read: (path: string) => string = readOrEmpty): string[] {
+  return [...outputs].filter(([path, content]) => read(path) !== content).map(([path]) => path)
+}
+
 function main(argv: string[]): number {
   const check = argv.includes('--check')
   let outputs: Map<string, string>
   try {
     outputs = expectedOutputs()
   } catch (err) {
-    if (err instanceof MarkerError) {
+    if (err instanceof MarkerError || err instanceof AsyncApiMappingError) {
       console.error(`generate-schema: ${err.message}`)
       return 1
     }
     throw err
   }
-  const stale: string[] = []
-  for (const [path, content] of outputs) {
-    if (readOrEmpty(path) === content) continue
-    const name = relative(repoRoot, path)
-    if (check) {
-      stale.push(name)
-    } else {
+  const stale = staleFiles(outputs)
+  if (!check) {
+    for (const path of stale) {
       mkdirSync(dirname(path), { recursive: true })
-      writeFileSync(path, content)
-      console.log(`generate-schema: wrote ${name}`)
+      writeFileSync(path, outputs.get(path) as string)
+      console.log(`generate-schema: wrote ${relative(repoRoot, path)}`)
     }
+    return 0
   }
   if (stale.length > 0) {
-    for (const name of stale) console.error(`generate-schema: ${name} is stale (differs from what shared/src generates)`)
+    for (const path of stale) console.error(`generate-schema: ${relative(repoRoot, path)} is stale (differs from what shared/src generates)`)
     console.error('generate-schema: run `npm run schema` and commit the result')
     return 1
   }
-  if (check) console.log('generate-schema: protocol.schema.json, asyncapi.json and PROTOCOL.md tables are up to date')
+  console.log('generate-schema: protocol.schema.json, asyncapi.json and PROTOCOL.md tables are up to date')
   return 0
 }
 

@@ -15,8 +15,44 @@ const SCHEMA_FILE = './protocol.schema.json'
 /** Component keys allow `[A-Za-z0-9._-]`; event types may contain `:`. */
 const messageKey = (def: string) => def.replace(/[^A-Za-z0-9._-]/g, '.')
 
-const REQUEST_TYPES = new Set(['auth', 'ping', 'subscribe', 'unsubscribe'])
-const REPLY_TYPES = new Set(['auth_success', 'auth_error', 'pong', 'subscribed', 'unsubscribed', 'error'])
+/**
+ * The replies each client request may get (`error` always may). Kept here because the schemas
+ * cannot say it; generation fails when a client frame type is missing, so a new frame cannot
+ * be forgotten.
+ */
+const REPLIES: Record<string, string[]> = {
+  auth: ['auth_success', 'auth_error', 'error'],
+  ping: ['pong'],
+  subscribe: ['subscribed', 'error'],
+  unsubscribe: ['unsubscribed', 'error'],
+  'notifications:get': ['notifications', 'error'],
+  'notifications:read': ['notifications:ack', 'error'],
+  'notifications:read-all': ['notifications:ack', 'error'],
+  'notifications:delete': ['notifications:ack', 'error'],
+}
+/** Client frames that answer the server instead of asking it. */
+const ANSWERS = new Set(['pong'])
+/** Server frames that are not replies to a request. */
+const UNSOLICITED = new Set(['welcome', 'ping'])
+
+const REQUEST_TYPES = new Set(Object.keys(REPLIES))
+const REPLY_TYPES = new Set(Object.values(REPLIES).flat())
+
+export class AsyncApiMappingError extends Error {
+  override name = 'AsyncApiMappingError'
+}
+
+function checkMapping(): void {
+  for (const type of Object.keys(CLIENT_FRAME_SCHEMAS)) {
+    if (!REQUEST_TYPES.has(type) && !ANSWERS.has(type)) throw new AsyncApiMappingError(`asyncapi.ts: add client frame "${type}" to REPLIES`)
+  }
+  for (const type of Object.keys(SERVER_FRAME_SCHEMAS)) {
+    if (!REPLY_TYPES.has(type) && !UNSOLICITED.has(type)) throw new AsyncApiMappingError(`asyncapi.ts: server frame "${type}" answers no request in REPLIES`)
+  }
+  for (const type of REPLY_TYPES) {
+    if (!(type in SERVER_FRAME_SCHEMAS)) throw new AsyncApiMappingError(`asyncapi.ts: REPLIES names unknown server frame "${type}"`)
+  }
+}
 
 function message(def: string, name: string, title: string, correlated: boolean): JsonObject {
   const msg: JsonObject = {
@@ -61,6 +97,17 @@ interface OperationSpec {
   reply?: string[]
 }
 
+const REQUEST_SUMMARIES: Record<string, string> = {
+  auth: 'Authenticate (on /ws), or refresh the token later.',
+  subscribe: 'Join named channels, optionally with filters and history recovery (since).',
+  unsubscribe: 'Leave named channels.',
+  ping: 'Application-level ping from the client.',
+  'notifications:get': "List the user's stored notifications.",
+  'notifications:read': 'Mark one notification read.',
+  'notifications:read-all': "Mark all of the user's notifications read.",
+  'notifications:delete': 'Delete one notification.',
+}
+
 function operationSpecs(channel: 'ws' | 'wsConnect'): Record<string, OperationSpec> {
   const pushes = [...Object.keys(EVENT_CATALOG).map((t) => messageKey(defName.push(t))), 'push.custom']
   return {
@@ -72,30 +119,17 @@ function operationSpecs(channel: 'ws' | 'wsConnect'): Record<string, OperationSp
           : 'First frame (authenticated: true), followed by auth_success.',
       messages: channel === 'ws' ? [server('welcome')] : [server('welcome'), server('auth_success')],
     },
-    auth: {
-      action: 'receive',
-      summary: channel === 'ws' ? 'Authenticate, or refresh the token later.' : 'Refresh the token before it expires.',
-      messages: [client('auth')],
-      reply: [server('auth_success'), server('auth_error'), server('error')],
-    },
-    subscribe: {
-      action: 'receive',
-      summary: 'Join named channels, optionally with filters and history recovery (since).',
-      messages: [client('subscribe')],
-      reply: [server('subscribed'), server('error')],
-    },
-    unsubscribe: {
-      action: 'receive',
-      summary: 'Leave named channels.',
-      messages: [client('unsubscribe')],
-      reply: [server('unsubscribed'), server('error')],
-    },
-    ping: {
-      action: 'receive',
-      summary: 'Application-level ping from the client.',
-      messages: [client('ping')],
-      reply: [server('pong')],
-    },
+    ...Object.fromEntries(
+      Object.entries(REPLIES).map(([type, replies]) => [
+        type.replace(/[^A-Za-z0-9_-]/g, '-'),
+        {
+          action: 'receive',
+          summary: REQUEST_SUMMARIES[type] ?? `${type} request`,
+          messages: [client(type)],
+          reply: replies.map(server),
+        } satisfies OperationSpec,
+      ]),
+    ),
     heartbeat: {
       action: 'send',
       summary: 'Server ping every heartbeatIntervalMs; no pong before the next ping closes the connection with 4102.',
@@ -135,6 +169,7 @@ function buildOperations(): JsonObject {
 }
 
 export function buildAsyncApi(): JsonObject {
+  checkMapping()
   const messages = buildMessages()
   const channelMessages: JsonObject = {}
   for (const key of Object.keys(messages)) channelMessages[key] = msgRef(key)

@@ -3,7 +3,15 @@
  * codes, close codes), rendered from shared/src and spliced between
  * `<!-- generated:NAME -->` and `<!-- /generated:NAME -->` markers.
  */
-import { CLOSE_CODE_REASONS, CLOSE_CODES, ERROR_CODES, isTerminalCloseCode, type CloseCode } from '../../src/index.ts'
+import {
+  CLIENT_FRAME_SCHEMAS,
+  CLOSE_CODE_REASONS,
+  CLOSE_CODES,
+  ERROR_CODES,
+  isTerminalCloseCode,
+  SERVER_FRAME_SCHEMAS,
+  type CloseCode,
+} from '../../src/index.ts'
 import { deviceEvents } from '../../src/events/devices.ts'
 import { eventStoreEvents } from '../../src/events/event-store.ts'
 import { logEvents } from '../../src/events/logs.ts'
@@ -79,7 +87,16 @@ export function closeCodeTable(): string {
   ].join('\n\n')
 }
 
+export function reservedTypes(): string {
+  const list = (types: string[]) => types.map((t) => `\`${t}\``).join(', ')
+  return [
+    `- server to client: ${list(Object.keys(SERVER_FRAME_SCHEMAS))}`,
+    `- client to server: ${list(Object.keys(CLIENT_FRAME_SCHEMAS))}`,
+  ].join('\n')
+}
+
 export const GENERATED_SECTIONS: Record<string, () => string> = {
+  'reserved-types': reservedTypes,
   events: eventTable,
   errors: errorTable,
   'close-codes': closeCodeTable,

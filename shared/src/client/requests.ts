@@ -6,6 +6,7 @@ import type {
   SubscribedFrame,
   UnsubscribedFrame,
 } from '../frames/server-frames.ts'
+import type { NotificationsAckFrame, NotificationsFrame } from '../frames/notification-frames.ts'
 import { ClientError } from './errors.ts'
 
 /** Client frames that expect a reply, and the reply each one gets on success. */
@@ -14,6 +15,10 @@ export interface ReplyOf {
   ping: ServerPongFrame
   subscribe: SubscribedFrame
   unsubscribe: UnsubscribedFrame
+  'notifications:get': NotificationsFrame
+  'notifications:read': NotificationsAckFrame
+  'notifications:read-all': NotificationsAckFrame
+  'notifications:delete': NotificationsAckFrame
 }
 export type RequestType = keyof ReplyOf
 /** A request as the caller writes it: the client assigns `id`. */
@@ -24,6 +29,10 @@ const EXPECTED_REPLY: { [T in RequestType]: ReplyOf[T]['type'] } = {
   ping: 'pong',
   subscribe: 'subscribed',
   unsubscribe: 'unsubscribed',
+  'notifications:get': 'notifications',
+  'notifications:read': 'notifications:ack',
+  'notifications:read-all': 'notifications:ack',
+  'notifications:delete': 'notifications:ack',
 }
 
 interface Pending {
