@@ -1,3 +1,4 @@
+import { basename, dirname } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
@@ -20,6 +21,8 @@ export interface DbPluginOptions {
   settings?: Partial<Pick<DatabaseSettings, 'schema' | 'dataDir' | 'url'>>
   /** Retention run interval (default hourly). */
   retentionIntervalMs?: number
+  /** An ORM opened (and closed) by the caller: tests share one PGlite boot between apps. */
+  orm?: Orm
 }
 
 /**
@@ -31,13 +34,23 @@ export interface DbPluginOptions {
 async function dbPlugin(app: FastifyInstance, opts: DbPluginOptions) {
   const { config } = opts
   const log = app.log.child({ room: 'db' })
+  const retention = new RetentionJob({ intervalMs: opts.retentionIntervalMs ?? 3600_000, log })
+  app.decorate('retention', retention)
+  app.addHook('onReady', async () => retention.start())
+  if (opts.orm !== undefined) {
+    app.decorate('orm', opts.orm)
+    app.addHook('onClose', async () => retention.stop())
+    return
+  }
+
   const settings: DatabaseSettings = {
     ...databaseSettings(config, { log: (message) => log.debug(message) }),
     ...opts.settings,
   }
   const driver = driverOf(settings)
   let lock: DataDirLock | undefined
-  if (driver === 'pglite' && !settings.dataDir.startsWith('memory:')) lock = acquireDataDirLock(config.DATA_DIR)
+  // DATA_DIR/pglite is locked by DATA_DIR/pglite.lock (the migrate CLI takes the same lock)
+  if (driver === 'pglite' && !settings.dataDir.startsWith('memory:')) lock = acquireDataDirLock(dirname(settings.dataDir), `${basename(settings.dataDir)}.lock`)
 
   let orm: Orm
   try {
@@ -55,10 +68,7 @@ async function dbPlugin(app: FastifyInstance, opts: DbPluginOptions) {
   }
   log.info({ driver, ...(driver === 'pglite' ? { dataDir: settings.dataDir } : {}) }, 'database ready')
 
-  const retention = new RetentionJob({ intervalMs: opts.retentionIntervalMs ?? 3600_000, log })
   app.decorate('orm', orm)
-  app.decorate('retention', retention)
-  app.addHook('onReady', async () => retention.start())
   app.addHook('onClose', async () => {
     await retention.stop()
     try {
