@@ -10,21 +10,16 @@ import {
   type WelcomeFrame,
 } from '../frames/server-frames.ts'
 import { Backoff } from './backoff.ts'
-import { Emitter, reportListenerError } from './emitter.ts'
+import { Channels } from './channels.ts'
+import { Emitter } from './emitter.ts'
 import { ClientError } from './errors.ts'
 import { PendingRequests, type ReplyOf, type RequestFrame, type RequestType } from './requests.ts'
 import { StateMachine, type ClientState } from './state.ts'
-import { composeReply, Subscriptions, type Filters } from './subscriptions.ts'
+import { PushHandlers } from './push-handlers.ts'
+import type { Filters } from './subscriptions.ts'
+import { TokenRefresh } from './token-refresh.ts'
 import { endpointUrl, Transport, Watchdog } from './transport.ts'
 import type { ClientEvents, ClientOptions, PushHandler, WebSocketConstructor } from './types.ts'
-
-interface Waiter {
-  channels: string[]
-  resolve: (reply: SubscribedFrame) => void
-  reject: (err: ClientError) => void
-}
-
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 /**
  * Switchboard's typed client: one socket, one state machine, automatic
@@ -38,10 +33,17 @@ export class SwitchboardClient {
   readonly #machine = new StateMachine()
   readonly #backoff: Backoff
   readonly #requests = new PendingRequests()
-  readonly #subs = new Subscriptions()
-  readonly #handlers = new Map<string, Set<(data: unknown, push: PushFrame) => void>>()
+  readonly #channels = new Channels({
+    isConnected: () => this.#machine.is('connected'),
+    isClosed: () => this.#machine.is('closed'),
+    subscribe: (frame) => this.#send(frame).reply,
+    unsubscribe: (frame) => this.request(frame),
+    recovery: (entry) => this.events.emit('recovery', entry),
+    error: (err) => this.events.emit('error', err),
+  })
+  readonly #handlers = new PushHandlers()
+  readonly #refresh: TokenRefresh
   readonly #watchdog = new Watchdog(() => this.#drop(CLOSE_CODES.HEARTBEAT_TIMEOUT, 'no frame from the server in time'))
-  #waiters: Waiter[] = []
   #transport: Transport | undefined
   #generation = 0
   #session: AuthSuccessFrame | undefined
@@ -50,7 +52,6 @@ export class SwitchboardClient {
   #authId: string | undefined
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined
   #reconnectAt: number | undefined
-  #refreshTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(options: ClientOptions) {
     this.#options = options
@@ -58,6 +59,7 @@ export class SwitchboardClient {
     if (!ctor) throw new TypeError('no WebSocket implementation: pass options.WebSocket')
     this.#WebSocket = ctor
     this.#backoff = new Backoff(options.backoff)
+    this.#refresh = new TokenRefresh(options.tokenRefreshMarginMs ?? 30_000, () => void this.#reauthenticate())
     this.#machine.onChange((change) => this.events.emit('state', change))
   }
 
@@ -81,11 +83,11 @@ export class SwitchboardClient {
 
   /** Last recovery result and history position of a channel. */
   recovery(channel: string) {
-    return this.#subs.recovery(channel)
+    return this.#channels.recovery(channel)
   }
 
   position(channel: string) {
-    return this.#subs.position(channel)
+    return this.#channels.position(channel)
   }
 
   /** Opens the connection; resolves with the session once authenticated, rejects if the client closes first. */
@@ -110,11 +112,7 @@ export class SwitchboardClient {
   on<T extends EventType>(type: T, handler: PushHandler<T>): () => void
   on(type: string, handler: (data: unknown, push: PushFrame) => void): () => void
   on(type: string, handler: (data: never, push: never) => void): () => void {
-    let set = this.#handlers.get(type)
-    if (!set) this.#handlers.set(type, (set = new Set()))
-    const h = handler as (data: unknown, push: PushFrame) => void
-    set.add(h)
-    return () => void set.delete(h)
+    return this.#handlers.add(type, handler as (data: unknown, push: PushFrame) => void)
   }
 
   /** Handler for every push, whatever its type. */
@@ -126,30 +124,13 @@ export class SwitchboardClient {
    * Joins named channels. Kept across reconnects (re-subscribed with `since`).
    * Before the connection is up, resolves once the server has answered.
    */
-  async subscribe(channels: string[], options: { filters?: Filters } = {}): Promise<SubscribedFrame> {
-    if (this.#machine.is('closed')) throw new ClientError({ code: 'CLOSED', message: 'client is closed', temporary: false })
-    this.#subs.want(channels, options.filters)
-    if (this.#machine.is('connected')) {
-      const since = this.#subs.since(channels)
-      const frame = { type: 'subscribe' as const, channels, ...(options.filters && { filters: options.filters }), ...(since && { since }) }
-      try {
-        return this.#applySubscribed(await this.request(frame))
-      } catch (err) {
-        if (!(err instanceof ClientError) || err.code !== 'DISCONNECTED') {
-          if (err instanceof ClientError && !err.temporary) this.#subs.drop(channels)
-          throw err
-        }
-        if (this.#machine.is('closed')) throw new ClientError({ code: 'CLOSED', message: 'client closed before the reply', temporary: false })
-      }
-    }
-    return new Promise((resolve, reject) => this.#waiters.push({ channels, resolve, reject }))
+  subscribe(channels: string[], options: { filters?: Filters } = {}): Promise<SubscribedFrame> {
+    return this.#channels.subscribe(channels, options.filters)
   }
 
   /** Leaves named channels and forgets their history position. */
-  async unsubscribe(channels: string[]): Promise<UnsubscribedFrame> {
-    this.#subs.drop(channels)
-    if (!this.#machine.is('connected')) return { type: 'unsubscribed', channels }
-    return this.request({ type: 'unsubscribe', channels })
+  unsubscribe(channels: string[]): Promise<UnsubscribedFrame> {
+    return this.#channels.unsubscribe(channels)
   }
 
   /** Application-level ping; resolves with the server's pong. */
@@ -255,70 +236,29 @@ export class SwitchboardClient {
     this.#session = session
     this.#backoff.reset()
     this.#machine.set('connected', 'auth_success')
-    this.#scheduleRefresh(session)
-    this.#restore()
+    if (typeof this.#options.token === 'function') this.#refresh.schedule(session)
+    this.#channels.restore()
     this.events.emit('connected', session)
   }
 
   #onPush(push: PushFrame): void {
-    if (!this.#subs.notePush(push)) return // already delivered (replay overlapping live delivery)
-    for (const key of [push.type, '*']) {
-      for (const handler of [...(this.#handlers.get(key) ?? [])]) {
-        try {
-          handler(push.data, push)
-        } catch (err) {
-          reportListenerError(err)
-        }
-      }
+    if (!this.#channels.notePush(push)) return // already delivered (replay overlapping live delivery)
+    this.#handlers.dispatch(push)
+  }
+
+  /** Re-authenticates the live socket with a fresh token from the token function. */
+  async #reauthenticate(): Promise<void> {
+    const source = this.#options.token
+    if (typeof source !== 'function') return
+    try {
+      this.#token = await source()
+      const fresh = await this.request({ type: 'auth', token: this.#token })
+      this.#session = fresh
+      this.#refresh.schedule(fresh)
+      this.events.emit('reauthenticated', fresh)
+    } catch (err) {
+      this.events.emit('error', err instanceof ClientError ? err : new ClientError({ code: 'AUTH_FAILED', message: String(err), temporary: true }))
     }
-  }
-
-  /** After (re)authentication: subscribe every wanted channel again, with `since`, and answer waiting subscribe() calls. */
-  #restore(): void {
-    const waiters = this.#waiters.splice(0)
-    const sent = this.#subs.groups().map((group) => {
-      const since = this.#subs.since(group.channels)
-      const frame = { type: 'subscribe' as const, channels: group.channels, ...(group.filters && { filters: group.filters }), ...(since && { since }) }
-      return this.#send(frame).reply.then((reply) => this.#applySubscribed(reply))
-    })
-    void Promise.allSettled(sent).then((results) => {
-      const replies = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
-      const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as ClientError] : []))
-      const disconnected = failures.find((e) => e.code === 'DISCONNECTED')
-      for (const waiter of waiters) {
-        if (disconnected && !this.#machine.is('closed')) this.#waiters.push(waiter) // try again on the next connection
-        else if (failures[0]) waiter.reject(failures[0])
-        else waiter.resolve(composeReply(waiter.channels, replies))
-      }
-      if (waiters.length === 0 && !disconnected) for (const failure of failures) this.events.emit('error', failure)
-    })
-  }
-
-  #applySubscribed(reply: SubscribedFrame): SubscribedFrame {
-    for (const entry of this.#subs.applyReply(reply)) this.events.emit('recovery', entry)
-    return reply
-  }
-
-  /** With a token function, re-authenticates on the live socket before the token expires (else the server closes 4104). */
-  #scheduleRefresh(session: AuthSuccessFrame): void {
-    if (this.#refreshTimer !== undefined) clearTimeout(this.#refreshTimer)
-    this.#refreshTimer = undefined
-    const margin = this.#options.tokenRefreshMarginMs ?? 30_000
-    if (typeof this.#options.token !== 'function' || margin <= 0 || !session.expiresAt) return
-    const provider = this.#options.token
-    const delay = Math.min(MAX_TIMER_MS, Math.max(0, Date.parse(session.expiresAt) - margin - Date.now()))
-    this.#refreshTimer = setTimeout(async () => {
-      this.#refreshTimer = undefined
-      try {
-        this.#token = await provider()
-        const fresh = await this.request({ type: 'auth', token: this.#token })
-        this.#session = fresh
-        this.#scheduleRefresh(fresh)
-        this.events.emit('reauthenticated', fresh)
-      } catch (err) {
-        this.events.emit('error', err instanceof ClientError ? err : new ClientError({ code: 'AUTH_FAILED', message: String(err), temporary: true }))
-      }
-    }, delay)
   }
 
   /** Gives up on a socket that may never report its own close (dead server), then handles it as lost. */
@@ -334,9 +274,9 @@ export class SwitchboardClient {
     this.#session = undefined
     this.#authId = undefined
     this.#watchdog.stop()
-    if (this.#refreshTimer !== undefined) clearTimeout(this.#refreshTimer)
+    this.#refresh.cancel()
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer)
-    this.#refreshTimer = this.#reconnectTimer = this.#reconnectAt = undefined
+    this.#reconnectTimer = this.#reconnectAt = undefined
     this.#requests.rejectAll((id) => new ClientError({ code: 'DISCONNECTED', message: 'connection lost before the reply', temporary: true, id }))
   }
 
@@ -357,9 +297,8 @@ export class SwitchboardClient {
 
   #finish(code: number, reason: string): void {
     this.#teardownConnection()
-    const waiters = this.#waiters.splice(0)
     this.#machine.set('closed', reason)
-    for (const waiter of waiters) waiter.reject(new ClientError({ code: 'CLOSED', message: `closed (${code}): ${reason}`, temporary: false }))
+    this.#channels.rejectWaiters(`closed (${code}): ${reason}`)
     this.events.emit('closed', { code, reason })
   }
 }
