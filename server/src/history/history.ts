@@ -25,3 +25,8 @@ export interface HistoryPolicy {
   size: number
   ttlMs: number
 }
+
+/** History is kept per tenant and channel: the key embeds both. */
+export function streamKey(tenant: string, channel: string): string {
+  return `${tenant}\0${channel}`
+}

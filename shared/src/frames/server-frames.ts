@@ -3,7 +3,7 @@ import { ChannelNameSchema, IdentifierSchema, RequestIdSchema, StreamPositionSch
 import { ERROR_CODE_NAMES } from '../errors.ts'
 import { NOTIFICATION_SERVER_FRAME_SCHEMAS, type NotificationsAckFrame, type NotificationsFrame } from './notification-frames.ts'
 
-const ErrorCodeSchema = Type.Union(ERROR_CODE_NAMES.map((c) => Type.Literal(c)))
+const ErrorCodeSchema = Type.Enum(ERROR_CODE_NAMES)
 
 /** First frame on every connection, before authentication. */
 export const WelcomeFrameSchema = Type.Object({

@@ -24,9 +24,8 @@ export const PublishResponseSchema = Type.Object({
   type: Type.String(),
   ts: Type.String(),
   tenant: Type.String(),
+  /** The resolved target, e.g. `channel:clinic-1/orders`, `tenant:clinic-1`. */
   target: Type.String(),
-  /** Recipients on this instance (other instances count their own). */
-  delivered: Type.Integer(),
   offset: Type.Optional(Type.Integer()),
   epoch: Type.Optional(Type.String()),
 })

@@ -1,0 +1,87 @@
+import { hostname } from 'node:os'
+import { randomBytes } from 'node:crypto'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Bus } from './bus/bus.ts'
+import { MemoryBus } from './bus/memory-bus.ts'
+import { EventCatalog } from './catalog/event-catalog.ts'
+import type { Config } from './config.ts'
+import { historyPolicyResolver } from './history/history-policy.ts'
+import type { HistoryStore } from './history/history.ts'
+import { MemoryHistory } from './history/memory-history.ts'
+import { installErrorHandler } from './http-errors.ts'
+import { publishRoutes } from './modules/publish/routes.ts'
+import { statsRoutes } from './modules/stats/routes.ts'
+import authPlugin from './plugins/auth.ts'
+import metricsPlugin, { Metrics } from './plugins/metrics.ts'
+import realtimePlugin from './plugins/realtime.ts'
+import { jsonDepthExceeds } from './realtime/frame-guards.ts'
+import { redactUrl } from './redact.ts'
+
+export interface AppOverrides {
+  bus?: Bus
+  history?: HistoryStore
+  /** Logger options or false (tests). */
+  logger?: boolean | object
+}
+
+/** Builds the whole app in a visible order: infrastructure, realtime, then HTTP modules. */
+export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
+  const instanceId = config.INSTANCE_ID || `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`
+  const app = Fastify({
+    logger: overrides.logger ?? {
+      level: config.LOG_LEVEL,
+      // tokens travel in `?token=` (reference 002): never let one reach a log line
+      serializers: {
+        req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+      },
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+    },
+    trustProxy: config.TRUST_PROXY,
+    bodyLimit: config.PUBLISH_MAX_BYTES,
+  })
+  installErrorHandler(app)
+
+  // JSON bodies are depth-checked on the raw text before parsing (STACK_NOTES: deep values crash JSON.stringify)
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8')
+    if (jsonDepthExceeds(text, config.MAX_JSON_DEPTH)) {
+      const err = Object.assign(new Error(`JSON nests deeper than ${config.MAX_JSON_DEPTH} levels`), { statusCode: 400, code: 'TOO_DEEP' })
+      return done(err, undefined)
+    }
+    parseJson(request, text, done)
+  })
+
+  const metrics = new Metrics()
+  const historyPolicy = historyPolicyResolver(config.HISTORY_CHANNELS)
+  const history =
+    overrides.history ??
+    new MemoryHistory((key) => historyPolicy(key.slice(key.indexOf('\0') + 1)) ?? { size: 0, ttlMs: 0 })
+
+  await app.register(authPlugin, { config })
+  await app.register(metricsPlugin, { metrics })
+  await app.register(realtimePlugin, {
+    config,
+    bus: overrides.bus ?? new MemoryBus(),
+    history,
+    historyPolicy,
+    catalog: new EventCatalog(config.EVENT_SCHEMAS_FILE || undefined),
+    instanceId,
+  })
+
+  app.get('/health', { logLevel: 'warn' }, async () => ({
+    status: app.bus.health() === 'ok' ? 'ok' : 'degraded',
+    instance: instanceId,
+    bus: app.bus.kind,
+    connections: app.hub.connections.size,
+    uptime: process.uptime(),
+  }))
+  await app.register(publishRoutes)
+  await app.register(statsRoutes, {
+    isProduction: config.isProduction,
+    heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
+    heartbeatActive: () => app.heartbeat.active,
+    instanceId,
+  })
+  return app
+}

@@ -1,0 +1,48 @@
+import { PublishBodySchema, PublishResponseSchema, type PublishBody } from '@switchboard/shared'
+import type { FastifyInstance } from 'fastify'
+import { HttpProblem } from '../../http-problem.ts'
+import { describeTarget, type Target } from '../../realtime/event.ts'
+
+/**
+ * `POST /api/publish` for backends: a service, tenant admin or admin token;
+ * only `admin` may publish to a tenant other than its own.
+ */
+export async function publishRoutes(app: FastifyInstance): Promise<void> {
+  app.post<{ Body: PublishBody }>(
+    '/api/publish',
+    {
+      preHandler: app.authenticate,
+      schema: { body: PublishBodySchema, response: { 200: PublishResponseSchema } },
+    },
+    async (request) => {
+      const p = request.principal!
+      const body = request.body
+      if (!p.isAdmin && !p.isService && !p.isTenantAdmin) {
+        throw new HttpProblem(403, 'FORBIDDEN', 'Publishing needs a service, tenant admin or admin role')
+      }
+      if (!p.isAdmin && body.tenant !== p.tenant) {
+        throw new HttpProblem(403, 'FORBIDDEN', 'Only admin may publish to another tenant')
+      }
+      const narrowing = [body.channel, body.user, body.role].filter((v) => v !== undefined).length
+      if (narrowing > 1) throw new HttpProblem(400, 'INVALID_FRAME', 'Give at most one of channel, user and role')
+      const target: Target =
+        body.channel !== undefined
+          ? { kind: 'channel', tenant: body.tenant, channel: body.channel }
+          : body.user !== undefined
+            ? { kind: 'user', tenant: body.tenant, user: body.user }
+            : body.role !== undefined
+              ? { kind: 'role', tenant: body.tenant, role: body.role }
+              : { kind: 'tenant', tenant: body.tenant }
+      const event = await app.publisher.publish({ type: body.type, data: body.data, target })
+      app.metrics.publishes.inc({ type: event.type })
+      return {
+        id: event.id,
+        type: event.type,
+        ts: event.ts,
+        tenant: body.tenant,
+        target: describeTarget(target),
+        ...(event.offset === undefined ? {} : { offset: event.offset, epoch: event.epoch }),
+      }
+    },
+  )
+}

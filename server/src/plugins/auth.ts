@@ -1,0 +1,118 @@
+import fastifyJwt from '@fastify/jwt'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Config } from '../config.ts'
+import { HttpProblem } from '../http-problem.ts'
+
+/**
+ * Who a token says the caller is, after claim normalisation:
+ * `sub` -> user; `tenant` or `systemId` (reference 000) -> tenant;
+ * `roles` (array) or `role` (reference 002, single) -> roles.
+ */
+export interface Principal {
+  user: string
+  tenant: string
+  roles: string[]
+  /** Operator of the whole hub: every tenant, cross-tenant publish, system channels. */
+  isAdmin: boolean
+  /** Administrator of its own tenant only. */
+  isTenantAdmin: boolean
+  /** A backend allowed to publish within its tenant. */
+  isService: boolean
+  /** Token expiry in epoch ms, or null when the token has no `exp`. */
+  expiresAt: number | null
+}
+
+export type VerifyResult = { ok: true; principal: Principal } | { ok: false; code: 'AUTH_FAILED' | 'TOKEN_EXPIRED'; message: string }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Verifies a JWT and normalises its claims; never throws. */
+    verifyToken(token: string): VerifyResult
+    /** Signs a token (development tools and tests). */
+    signToken(claims: TokenClaims, expiresIn?: string | number): string
+    /** preHandler: requires `Authorization: Bearer <jwt>`; sets `request.principal`. */
+    authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void>
+  }
+  interface FastifyRequest {
+    principal: Principal | null
+  }
+}
+
+export interface TokenClaims {
+  sub: string
+  tenant?: string
+  systemId?: string
+  roles?: string[]
+  role?: string
+  [claim: string]: unknown
+}
+
+const ID_MAX = 128
+const asId = (v: unknown): string | undefined =>
+  (typeof v === 'string' && v.length > 0 && v.length <= ID_MAX) || typeof v === 'number' ? String(v) : undefined
+
+export function principalFromClaims(claims: Record<string, unknown>, config: Config): Principal | null {
+  const user = asId(claims.sub)
+  const tenant = asId(claims.tenant) ?? asId(claims.systemId)
+  if (user === undefined || tenant === undefined) return null
+  const raw = Array.isArray(claims.roles) ? claims.roles : typeof claims.role === 'string' ? [claims.role] : []
+  const roles = [...new Set(raw.filter((r): r is string => typeof r === 'string' && r.length > 0 && r.length <= 64))].slice(0, 32)
+  const has = (set: Set<string>) => roles.some((r) => set.has(r))
+  return {
+    user,
+    tenant,
+    roles,
+    isAdmin: has(config.adminRoles),
+    isTenantAdmin: has(config.tenantAdminRoles),
+    isService: has(config.serviceRoles),
+    expiresAt: typeof claims.exp === 'number' ? claims.exp * 1000 : null,
+  }
+}
+
+async function authPlugin(app: import('fastify').FastifyInstance, opts: { config: Config }) {
+  const { config } = opts
+  const algorithms = config.jwtAlgorithms as ('HS256' | 'RS256')[]
+  const verify = {
+    algorithms,
+    // fast-jwt's clockTolerance is in milliseconds
+    clockTolerance: config.JWT_LEEWAY_SECONDS * 1000,
+    // Verification results are cached per token: reconnect storms re-use the same tokens.
+    cache: 10_000,
+    ...(config.JWT_ISSUER ? { allowedIss: config.JWT_ISSUER } : {}),
+    ...(config.JWT_AUDIENCE ? { allowedAud: config.JWT_AUDIENCE } : {}),
+  }
+  const secret = config.JWT_PUBLIC_KEY ? { public: config.JWT_PUBLIC_KEY } : config.JWT_SECRET
+  await app.register(fastifyJwt, { secret, verify, sign: { algorithm: algorithms[0] } })
+
+  app.decorateRequest('principal', null)
+
+  app.decorate('verifyToken', (token: string): VerifyResult => {
+    let claims: Record<string, unknown>
+    try {
+      claims = app.jwt.verify(token)
+    } catch (err) {
+      const code = (err as { code?: string }).code
+      if (code === 'FAST_JWT_EXPIRED') return { ok: false, code: 'TOKEN_EXPIRED', message: 'Token has expired' }
+      return { ok: false, code: 'AUTH_FAILED', message: 'Token is invalid' }
+    }
+    const principal = principalFromClaims(claims, config)
+    if (principal === null) return { ok: false, code: 'AUTH_FAILED', message: 'Token lacks a user (sub) or tenant claim' }
+    return { ok: true, principal }
+  })
+
+  app.decorate('signToken', (claims: TokenClaims, expiresIn: string | number = '1h') =>
+    app.jwt.sign(claims, { expiresIn }),
+  )
+
+  app.decorate('authenticate', async (request: FastifyRequest) => {
+    const header = request.headers.authorization
+    const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null
+    if (!match?.[1]) throw new HttpProblem(401, 'NOT_AUTHENTICATED', 'Authorization: Bearer <token> required')
+    const result = app.verifyToken(match[1])
+    if (!result.ok) throw new HttpProblem(401, result.code, result.message)
+    request.principal = result.principal
+  })
+}
+
+export default fp(authPlugin, { name: 'switchboard-auth', fastify: '5.x' })

@@ -1,0 +1,169 @@
+import type { ErrorCode, ServerFrame } from '@switchboard/shared'
+import { ERROR_CODES } from '@switchboard/shared'
+import type { WebSocket } from 'ws'
+import type { Principal } from '../plugins/auth.ts'
+import type { ConnectionInfo } from './connection-observer.ts'
+
+/** Per-channel subscription state on one connection. */
+export interface Subscription {
+  /** data field -> accepted values (reference 004's filters); undefined = everything. */
+  filters: Map<string, ReadonlySet<unknown>> | undefined
+  /**
+   * While a recovery replay runs, live events for the channel wait here and are
+   * flushed after the replay (offsets already replayed are dropped): no gap, no duplicate.
+   */
+  pending: Array<{ offset: number | undefined; bytes: Buffer }> | undefined
+}
+
+export interface ConnectionLimits {
+  outboundBufferBytes: number
+  messagesPerMinute: number
+  maxInvalidFrames: number
+}
+
+/** Callbacks the connection reports to; set by the hub. */
+export interface ConnectionSink {
+  onSlowConsumer(connection: Connection): void
+  onSendError(connection: Connection): void
+}
+
+const TEXT = { binary: false } as const
+
+/** Live events held back during one recovery; past this the client is too far behind. */
+export const MAX_PENDING = 10_000
+
+/**
+ * One client: identity, subscriptions, counters and the only place that writes
+ * to its socket. State is kept lean on purpose (no timers, no request object):
+ * the heartbeat sweep drives time for all connections at once.
+ */
+export class Connection implements ConnectionInfo {
+  readonly id: string
+  readonly socket: WebSocket
+  readonly ip: string
+  readonly userAgent: string | undefined
+  readonly origin: string | undefined
+  readonly connectedAt: Date
+  readonly limits: ConnectionLimits
+  readonly sink: ConnectionSink
+
+  principal: Principal | null = null
+  authenticatedAt: Date | undefined
+  lastPongAt: Date | undefined
+  /** Cleared by each heartbeat sweep; set by any pong or frame from the client. */
+  alive = true
+  messagesIn = 0
+  messagesOut = 0
+  invalidFrames = 0
+  errorSeq = 0
+  closing = false
+  /** When the server started closing; the sweep terminates peers that never finish the close handshake. */
+  closingSince = 0
+  /** The code the server closed with, reported to observers even if the socket had to be terminated. */
+  closeCodeHint: number | undefined
+  closeReasonHint: string | undefined
+  readonly subscriptionState = new Map<string, Subscription>()
+  #rateWindowStart = 0
+  #rateCount = 0
+
+  constructor(init: {
+    id: string
+    socket: WebSocket
+    ip: string
+    userAgent: string | undefined
+    origin: string | undefined
+    limits: ConnectionLimits
+    sink: ConnectionSink
+  }) {
+    this.id = init.id
+    this.socket = init.socket
+    this.ip = init.ip
+    this.userAgent = init.userAgent
+    this.origin = init.origin
+    this.limits = init.limits
+    this.sink = init.sink
+    this.connectedAt = new Date()
+  }
+
+  get user(): string | undefined {
+    return this.principal?.user
+  }
+  get tenant(): string | undefined {
+    return this.principal?.tenant
+  }
+  get roles(): readonly string[] {
+    return this.principal?.roles ?? []
+  }
+  get subscriptions(): ReadonlySet<string> {
+    return new Set(this.subscriptionState.keys())
+  }
+  get isOpen(): boolean {
+    return !this.closing && this.socket.readyState === 1
+  }
+
+  /**
+   * Writes a pre-serialised frame. Past the outbound limit the client is a slow
+   * consumer: it is closed (4101) rather than let its buffer grow without bound.
+   */
+  sendBytes(bytes: Buffer): boolean {
+    if (!this.isOpen) return false
+    if (this.socket.bufferedAmount + bytes.length > this.limits.outboundBufferBytes) {
+      this.sink.onSlowConsumer(this)
+      return false
+    }
+    try {
+      this.socket.send(bytes, TEXT)
+    } catch {
+      this.sink.onSendError(this)
+      return false
+    }
+    this.messagesOut++
+    return true
+  }
+
+  send(frame: ServerFrame): boolean {
+    return this.sendBytes(Buffer.from(JSON.stringify(frame)))
+  }
+
+  sendError(code: ErrorCode, message: string | undefined, requestId: string | undefined, details?: Array<{ path: string; message: string }>): string {
+    const ref = `${this.id}:${++this.errorSeq}`
+    this.send({
+      type: 'error',
+      ...(requestId === undefined ? {} : { id: requestId }),
+      code,
+      message: message ?? ERROR_CODES[code].message,
+      ref,
+      temporary: ERROR_CODES[code].temporary,
+      ...(details ? { details } : {}),
+    })
+    return ref
+  }
+
+  /** Fixed one-minute window; cheap and exact enough for a per-connection cap. */
+  takeRateToken(now: number): boolean {
+    if (now - this.#rateWindowStart >= 60_000) {
+      this.#rateWindowStart = now
+      this.#rateCount = 0
+    }
+    return ++this.#rateCount <= this.limits.messagesPerMinute
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closing) return
+    this.closing = true
+    this.closingSince = Date.now()
+    this.closeCodeHint = code
+    this.closeReasonHint = reason
+    try {
+      this.socket.close(code, reason)
+    } catch {
+      this.socket.terminate()
+    }
+  }
+
+  terminate(): void {
+    this.closing = true
+    this.closingSince ||= Date.now()
+    this.socket.terminate()
+  }
+}

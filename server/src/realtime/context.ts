@@ -1,0 +1,30 @@
+import type { ErrorCode } from '@switchboard/shared'
+import type { FastifyBaseLogger } from 'fastify'
+import type { HistoryPolicy, HistoryStore } from '../history/history.ts'
+import type { Principal, VerifyResult } from '../plugins/auth.ts'
+import type { Hub } from './hub.ts'
+
+/** Settings the realtime layer reads; a slice of Config. */
+export interface RealtimeSettings {
+  authTimeoutMs: number
+  heartbeatIntervalMs: number
+  maxJsonDepth: number
+  maxSubscriptions: number
+  maxConnectionsPerUser: number
+  systemChannels: ReadonlySet<string>
+}
+
+/** What handlers are handed: the hub and the ports of other rooms, never Fastify or ws. */
+export interface RealtimeContext {
+  hub: Hub
+  settings: RealtimeSettings
+  log: FastifyBaseLogger
+  verifyToken(token: string): VerifyResult
+  history: HistoryStore
+  historyPolicy(channel: string): HistoryPolicy | undefined
+  /** null when the principal may join the channel, else the error code. */
+  channelAccess(principal: Principal, channel: string): ErrorCode | null
+  /** Counts frames by type for metrics. */
+  countIn(type: string): void
+  countRejected(code: string): void
+}

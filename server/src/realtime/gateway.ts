@@ -1,0 +1,118 @@
+import { CLOSE_CODES, PROTOCOL_VERSION } from '@switchboard/shared'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { WebSocket } from 'ws'
+import { completeAuthentication } from './authenticate.ts'
+import { Connection, type ConnectionLimits } from './connection.ts'
+import type { RealtimeContext } from './context.ts'
+import type { Dispatcher } from './dispatch.ts'
+import { IpRateLimiter } from './ip-rate-limit.ts'
+
+export interface GatewayOptions {
+  ctx: RealtimeContext
+  dispatcher: Dispatcher
+  limits: ConnectionLimits
+  allowedOrigins: string[] | '*'
+  connectionsPerIpPerMinute: number
+  instanceId: string
+  onSlowConsumer(): void
+  onSendError(): void
+}
+
+/**
+ * The transport adapter: the only realtime file that knows Fastify and ws.
+ * `GET /ws` authenticates with an `auth` frame; `GET /ws/connect?token=` at the
+ * upgrade (a bad token never gets a socket: 401). Listeners are attached
+ * synchronously in the handler so no early frame is lost.
+ */
+export async function realtimeGateway(app: FastifyInstance, opts: GatewayOptions): Promise<void> {
+  const { ctx, dispatcher } = opts
+  const ipLimiter = new IpRateLimiter(opts.connectionsPerIpPerMinute)
+  let seq = 0
+  const sink = {
+    onSlowConsumer(c: Connection) {
+      ctx.hub.stats.slowConsumerCloses++
+      ctx.hub.stats.totalDropped++
+      opts.onSlowConsumer()
+      ctx.log.warn({ connectionId: c.id, user: c.user, tenant: c.tenant }, 'slow consumer closed: outbound buffer limit reached')
+      c.close(CLOSE_CODES.SLOW_CONSUMER, 'slow consumer')
+    },
+    onSendError(c: Connection) {
+      ctx.hub.stats.totalSendErrors++
+      opts.onSendError()
+      ctx.log.debug({ connectionId: c.id }, 'send failed')
+    },
+  }
+
+  async function admit(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const origin = request.headers.origin
+    if (opts.allowedOrigins !== '*' && origin !== undefined && !opts.allowedOrigins.includes(origin)) {
+      return reply.code(403).send({ statusCode: 403, code: 'FORBIDDEN', error: 'Forbidden', message: 'Origin not allowed' })
+    }
+    if (!ipLimiter.take(request.ip)) {
+      return reply
+        .code(429)
+        .header('retry-after', '60')
+        .send({ statusCode: 429, code: 'RATE_LIMITED', error: 'Too Many Requests', message: 'Too many connection attempts from this address' })
+    }
+  }
+
+  function open(socket: WebSocket, request: FastifyRequest): Connection {
+    const c = new Connection({
+      id: `${opts.instanceId}-${(++seq).toString(36)}`,
+      socket,
+      ip: request.ip,
+      userAgent: request.headers['user-agent'],
+      origin: request.headers.origin,
+      limits: opts.limits,
+      sink,
+    })
+    socket.on('message', (data, isBinary) => dispatcher.dispatch(c, data as Buffer, isBinary))
+    socket.on('pong', () => {
+      c.alive = true
+      c.lastPongAt = new Date()
+    })
+    socket.on('error', (err) => ctx.log.debug({ err, connectionId: c.id }, 'socket error'))
+    socket.on('close', (code, reason) => ctx.hub.remove(c, c.closeCodeHint ?? code, c.closeReasonHint ?? reason.toString()))
+    ctx.hub.add(c)
+    return c
+  }
+
+  function welcome(c: Connection, authenticated: boolean): void {
+    c.send({
+      type: 'welcome',
+      connectionId: c.id,
+      protocol: PROTOCOL_VERSION,
+      heartbeatIntervalMs: ctx.settings.heartbeatIntervalMs,
+      authTimeoutMs: ctx.settings.authTimeoutMs,
+      serverTime: new Date().toISOString(),
+      authenticated,
+    })
+  }
+
+  app.get('/ws', { websocket: true, preValidation: admit }, (socket, request) => {
+    welcome(open(socket, request), false)
+  })
+
+  app.get(
+    '/ws/connect',
+    {
+      websocket: true,
+      preValidation: async (request, reply) => {
+        await admit(request, reply)
+        if (reply.sent) return
+        const token = (request.query as { token?: unknown }).token
+        const result = typeof token === 'string' && token.length > 0 ? ctx.verifyToken(token) : null
+        if (result === null || !result.ok) {
+          const code = result?.ok === false ? result.code : 'NOT_AUTHENTICATED'
+          return reply.code(401).send({ statusCode: 401, code, error: 'Unauthorized', message: result?.ok === false ? result.message : 'token query parameter required' })
+        }
+        request.principal = result.principal
+      },
+    },
+    (socket, request) => {
+      const c = open(socket, request)
+      welcome(c, true)
+      completeAuthentication(ctx, c, request.principal!, undefined)
+    },
+  )
+}

@@ -1,0 +1,88 @@
+import { CLOSE_CODES } from '@switchboard/shared'
+import type { Hub } from './hub.ts'
+
+export interface HeartbeatOptions {
+  intervalMs: number
+  authTimeoutMs: number
+  onTimeout(kind: 'heartbeat' | 'auth' | 'token'): void
+}
+
+/**
+ * One timer for every connection (not one per socket). Each tick checks auth
+ * deadlines and token expiry; every `intervalMs` it also runs the heartbeat:
+ * a connection that has not shown life since the previous ping (a pong, a
+ * WebSocket pong or any frame) is terminated with 4102, the others get an
+ * application ping and a WebSocket ping.
+ */
+export class Heartbeat {
+  readonly #hub: Hub
+  readonly #opts: HeartbeatOptions
+  readonly #pingFrame: () => Buffer
+  #timer: NodeJS.Timeout | undefined
+  #lastBeat = 0
+  #graceMs = 1000
+
+  constructor(hub: Hub, opts: HeartbeatOptions) {
+    this.#hub = hub
+    this.#opts = opts
+    this.#pingFrame = () => Buffer.from(`{"type":"ping","ts":${Date.now()}}`)
+  }
+
+  get active(): boolean {
+    return this.#timer !== undefined
+  }
+
+  start(): void {
+    const tickMs = Math.max(25, Math.min(1000, Math.floor(Math.min(this.#opts.intervalMs, this.#opts.authTimeoutMs) / 4)))
+    this.#graceMs = tickMs + 1000
+    this.#lastBeat = Date.now()
+    this.#timer = setInterval(() => this.tick(Date.now()), tickMs)
+    this.#timer.unref()
+  }
+
+  stop(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer)
+    this.#timer = undefined
+  }
+
+  tick(now: number): void {
+    const beat = now - this.#lastBeat >= this.#opts.intervalMs
+    if (beat) this.#lastBeat = now
+    const ping = beat ? this.#pingFrame() : undefined
+    for (const c of this.#hub.connections.values()) {
+      if (c.closing) {
+        // the close handshake gets one tick plus a second; a peer that does not answer is cut
+        if (now - c.closingSince > this.#graceMs) c.terminate()
+        continue
+      }
+      const p = c.principal
+      if (p === null) {
+        if (now - c.connectedAt.getTime() >= this.#opts.authTimeoutMs) {
+          this.#opts.onTimeout('auth')
+          c.close(CLOSE_CODES.AUTH_TIMEOUT, 'authentication timeout')
+        }
+        continue
+      }
+      if (p.expiresAt !== null && now >= p.expiresAt) {
+        this.#opts.onTimeout('token')
+        c.close(CLOSE_CODES.TOKEN_EXPIRED, 'token expired')
+        continue
+      }
+      if (ping === undefined) continue
+      if (!c.alive) {
+        this.#hub.stats.heartbeatTimeouts++
+        this.#opts.onTimeout('heartbeat')
+        // the close frame is sent for a peer that still reads; the grace above cuts one that does not
+        c.close(CLOSE_CODES.HEARTBEAT_TIMEOUT, 'heartbeat timeout')
+        continue
+      }
+      c.alive = false
+      c.sendBytes(ping)
+      try {
+        c.socket.ping()
+      } catch {
+        // socket already closing; its close event cleans up
+      }
+    }
+  }
+}

@@ -1,0 +1,276 @@
+import { CLOSE_CODES } from '@switchboard/shared'
+import type { DisconnectSelector } from '../bus/cluster-message.ts'
+import type { Principal } from '../plugins/auth.ts'
+import { MAX_PENDING, type Connection } from './connection.ts'
+import type { ConnectionObserver } from './connection-observer.ts'
+import type { HubEvent } from './event.ts'
+import { encodePush } from './push-frame.ts'
+import { ALL_TENANTS, channelRoom, roleRoom, tenantRoom, userRoom } from './rooms.ts'
+
+export interface DeliveryStats {
+  totalMessagesSent: number
+  totalBroadcasts: number
+  totalSendErrors: number
+  lastBroadcastAt: string | null
+  totalMessagesReceived: number
+  totalDropped: number
+  heartbeatTimeouts: number
+  slowConsumerCloses: number
+}
+
+/** Counters the hub reports into; the metrics plugin implements it with prom-client. */
+export interface HubMetrics {
+  delivered(type: string, recipients: number, latencyMs: number): void
+  dropped(reason: string, count: number): void
+  sendError(): void
+  slowConsumer(): void
+}
+
+/**
+ * The local index: which connections are in which room, and delivery to them.
+ * Knows nothing of Fastify, ws servers, Redis or the database.
+ */
+export class Hub {
+  readonly connections = new Map<string, Connection>()
+  readonly #rooms = new Map<string, Set<Connection>>()
+  readonly #systemChannels: ReadonlySet<string>
+  readonly #observers: ConnectionObserver[] = []
+  readonly #metrics: HubMetrics
+  readonly stats: DeliveryStats = {
+    totalMessagesSent: 0,
+    totalBroadcasts: 0,
+    totalSendErrors: 0,
+    lastBroadcastAt: null,
+    totalMessagesReceived: 0,
+    totalDropped: 0,
+    heartbeatTimeouts: 0,
+    slowConsumerCloses: 0,
+  }
+  /** user key -> live connection count, for unique_users and the per-user cap. */
+  readonly #users = new Map<string, number>()
+  readonly #roles = new Map<string, number>()
+  readonly #tenants = new Map<string, number>()
+
+  constructor(opts: { systemChannels: Iterable<string>; metrics: HubMetrics }) {
+    this.#systemChannels = new Set(opts.systemChannels)
+    this.#metrics = opts.metrics
+  }
+
+  addObserver(observer: ConnectionObserver): void {
+    this.#observers.push(observer)
+  }
+
+  /** Calls every observer; one failing observer never breaks delivery or the others. */
+  notify<K extends keyof ConnectionObserver>(hook: K, ...args: Parameters<NonNullable<ConnectionObserver[K]>>): void {
+    for (const o of this.#observers) {
+      const fn = o[hook] as ((...a: unknown[]) => void) | undefined
+      if (fn === undefined) continue
+      try {
+        fn.apply(o, args)
+      } catch {
+        // observers are best-effort by contract (connection-observer.ts)
+      }
+    }
+  }
+
+  add(connection: Connection): void {
+    this.connections.set(connection.id, connection)
+    this.notify('opened', connection)
+  }
+
+  /** Joins the automatic rooms: tenant, user, one per role. */
+  joinIdentityRooms(connection: Connection): void {
+    const p = connection.principal
+    if (p === null) return
+    this.#join(tenantRoom(p.tenant), connection)
+    this.#join(userRoom(p.tenant, p.user), connection)
+    for (const role of p.roles) this.#join(roleRoom(p.tenant, role), connection)
+    bump(this.#users, `${p.tenant}\0${p.user}`, 1)
+    bump(this.#tenants, p.tenant, 1)
+    for (const role of p.roles) bump(this.#roles, role, 1)
+  }
+
+  userConnectionCount(tenant: string, user: string): number {
+    return this.#users.get(`${tenant}\0${user}`) ?? 0
+  }
+
+  /** The room a channel subscription lives in: global admins watch system channels of every tenant. */
+  channelRoomFor(connection: Connection, channel: string): string {
+    const p = connection.principal!
+    return p.isAdmin && this.#systemChannels.has(channel) ? channelRoom(ALL_TENANTS, channel) : channelRoom(p.tenant, channel)
+  }
+
+  subscribe(connection: Connection, channel: string): void {
+    this.#join(this.channelRoomFor(connection, channel), connection)
+  }
+
+  unsubscribe(connection: Connection, channel: string): void {
+    this.#leave(this.channelRoomFor(connection, channel), connection)
+    connection.subscriptionState.delete(channel)
+  }
+
+  remove(connection: Connection, code: number, reason: string): void {
+    if (!this.connections.delete(connection.id)) return
+    this.#leaveAll(connection)
+    this.notify('closed', connection, code, reason)
+  }
+
+  /**
+   * Swaps a live connection's principal (token refresh with changed roles):
+   * leaves every room under the old identity, rejoins under the new one, and
+   * keeps only the channels `keep` still allows. Returns the channels dropped.
+   */
+  rebind(connection: Connection, next: Principal, keep: (channel: string) => boolean): string[] {
+    this.#leaveAll(connection)
+    connection.principal = next
+    this.joinIdentityRooms(connection)
+    const dropped: string[] = []
+    for (const channel of [...connection.subscriptionState.keys()]) {
+      if (keep(channel)) this.subscribe(connection, channel)
+      else {
+        connection.subscriptionState.delete(channel)
+        dropped.push(channel)
+      }
+    }
+    return dropped
+  }
+
+  #leaveAll(connection: Connection): void {
+    const p = connection.principal
+    if (p === null) return
+    this.#leave(tenantRoom(p.tenant), connection)
+    this.#leave(userRoom(p.tenant, p.user), connection)
+    for (const role of p.roles) this.#leave(roleRoom(p.tenant, role), connection)
+    for (const channel of connection.subscriptionState.keys()) this.#leave(this.channelRoomFor(connection, channel), connection)
+    bump(this.#users, `${p.tenant}\0${p.user}`, -1)
+    bump(this.#tenants, p.tenant, -1)
+    for (const role of p.roles) bump(this.#roles, role, -1)
+  }
+
+  /**
+   * Delivers one event to its local recipients. The push frame is serialised
+   * once; the same Buffer is written to every recipient.
+   */
+  deliver(event: HubEvent): number {
+    const bytes = encodePush(event)
+    let sent = 0
+    const t = event.target
+    switch (t.kind) {
+      case 'tenant':
+        sent = this.#sendRoom(tenantRoom(t.tenant), bytes)
+        break
+      case 'user':
+        sent = this.#sendRoom(userRoom(t.tenant, t.user), bytes)
+        break
+      case 'role':
+        sent = this.#sendRoom(roleRoom(t.tenant, t.role), bytes)
+        break
+      case 'channel':
+        sent = this.#sendChannel(channelRoom(t.tenant, t.channel), t.channel, event, bytes)
+        if (this.#systemChannels.has(t.channel)) sent += this.#sendChannel(channelRoom(ALL_TENANTS, t.channel), t.channel, event, bytes)
+        break
+      case 'all':
+        for (const c of this.connections.values()) if (c.principal !== null && c.sendBytes(bytes)) sent++
+        break
+    }
+    this.stats.totalMessagesSent += sent
+    this.stats.totalBroadcasts++
+    this.stats.lastBroadcastAt = new Date().toISOString()
+    this.#metrics.delivered(event.type, sent, performance.timeOrigin + performance.now() - event.publishedAt)
+    return sent
+  }
+
+  /** Closes the local connections a selector names; returns how many. */
+  disconnect(selector: DisconnectSelector, code: number, reason: string): number {
+    let n = 0
+    if ('connectionId' in selector) {
+      const c = this.connections.get(selector.connectionId)
+      if (c) {
+        c.close(code, reason)
+        n = 1
+      }
+      return n
+    }
+    const room = 'user' in selector ? userRoom(selector.tenant, selector.user) : tenantRoom(selector.tenant)
+    for (const c of this.#rooms.get(room) ?? []) {
+      c.close(code, reason)
+      n++
+    }
+    return n
+  }
+
+  /** Graceful shutdown: 1001 to everyone. */
+  closeAll(code: number = CLOSE_CODES.GOING_AWAY, reason = 'server shutting down'): void {
+    for (const c of this.connections.values()) c.close(code, reason)
+  }
+
+  countsByRole(): Record<string, number> {
+    return Object.fromEntries(this.#roles)
+  }
+  countsByTenant(): Record<string, number> {
+    return Object.fromEntries(this.#tenants)
+  }
+  uniqueUsers(): number {
+    return this.#users.size
+  }
+  channelCount(): number {
+    let n = 0
+    for (const key of this.#rooms.keys()) if (key.charCodeAt(0) === 99 /* 'c' */) n++
+    return n
+  }
+
+  #sendRoom(room: string, bytes: Buffer): number {
+    const members = this.#rooms.get(room)
+    if (members === undefined) return 0
+    let sent = 0
+    for (const c of members) if (c.sendBytes(bytes)) sent++
+    return sent
+  }
+
+  #sendChannel(room: string, channel: string, event: HubEvent, bytes: Buffer): number {
+    const members = this.#rooms.get(room)
+    if (members === undefined) return 0
+    let sent = 0
+    for (const c of members) {
+      const sub = c.subscriptionState.get(channel)
+      if (sub === undefined) continue
+      if (sub.filters !== undefined && !passesFilters(sub.filters, event.data)) continue
+      if (sub.pending !== undefined) {
+        // one past the cap marks the overflow; the recovery flush then closes the client
+        if (sub.pending.length <= MAX_PENDING) sub.pending.push({ offset: event.offset, bytes })
+        continue
+      }
+      if (c.sendBytes(bytes)) sent++
+    }
+    return sent
+  }
+
+  #join(room: string, c: Connection): void {
+    let members = this.#rooms.get(room)
+    if (members === undefined) this.#rooms.set(room, (members = new Set()))
+    members.add(c)
+  }
+
+  #leave(room: string, c: Connection): void {
+    const members = this.#rooms.get(room)
+    if (members === undefined) return
+    members.delete(c)
+    if (members.size === 0) this.#rooms.delete(room)
+  }
+}
+
+function bump(map: Map<string, number>, key: string, by: number): void {
+  const n = (map.get(key) ?? 0) + by
+  if (n <= 0) map.delete(key)
+  else map.set(key, n)
+}
+
+/** Every filtered field of `data` must hold one of the accepted values. */
+export function passesFilters(filters: Map<string, ReadonlySet<unknown>>, data: unknown): boolean {
+  if (typeof data !== 'object' || data === null) return false
+  const record = data as Record<string, unknown>
+  for (const [field, accepted] of filters) {
+    if (!Object.hasOwn(record, field) || !accepted.has(record[field])) return false
+  }
+  return true
+}
