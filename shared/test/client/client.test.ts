@@ -304,3 +304,19 @@ t.test('with a token function, re-authenticates on the live socket before the to
   t.same(auths.slice(0, 2), ['good-1', 'good-2'], 'the fresh token went over the same socket')
   t.equal(server.connections.length, 1, 'no reconnect was needed')
 })
+
+t.test('notification requests resolve with their typed replies', async (t) => {
+  const { client } = await setup(t, {}, {
+    onFrame: (conn, frame) => {
+      if (frame.type === 'notifications:get') conn.send({ type: 'notifications', id: frame.id, notifications: [], unreadCount: 0 })
+      else if (frame.type === 'notifications:read') conn.send({ type: 'notifications:ack', id: frame.id, op: 'read', notificationId: frame.notificationId, updated: 1, unreadCount: 0 })
+      else return false
+      return true
+    },
+  })
+  await client.connect()
+  const list = await client.request({ type: 'notifications:get', unreadOnly: true })
+  t.same([list.type, list.unreadCount], ['notifications', 0])
+  const ack = await client.request({ type: 'notifications:read', notificationId: 'n-1' })
+  t.same([ack.op, ack.updated, ack.notificationId], ['read', 1, 'n-1'])
+})
