@@ -8,9 +8,15 @@ import type { Config } from './config.ts'
 import { historyPolicyResolver } from './history/history-policy.ts'
 import type { HistoryStore } from './history/history.ts'
 import { MemoryHistory } from './history/memory-history.ts'
+import { DatabaseHistory } from './history/database-history.ts'
 import { installErrorHandler } from './http-errors.ts'
 import { publishRoutes } from './modules/publish/routes.ts'
 import { statsRoutes } from './modules/stats/routes.ts'
+import connectionsPlugin from './modules/connections/plugin.ts'
+import logsPlugin from './modules/logs/plugin.ts'
+import { LogTap } from './modules/logs/log-tap.ts'
+import notificationsPlugin, { registerNotificationsUnavailable } from './modules/notifications/plugin.ts'
+import dbPlugin, { type DbPluginOptions } from './plugins/db.ts'
 import authPlugin from './plugins/auth.ts'
 import metricsPlugin, { Metrics } from './plugins/metrics.ts'
 import realtimePlugin from './plugins/realtime.ts'
@@ -22,11 +28,19 @@ export interface AppOverrides {
   history?: HistoryStore
   /** Logger options or false (tests). */
   logger?: boolean | object
+  /** Database location for tests (a schema of their own, `memory://` PGlite). */
+  database?: DbPluginOptions['settings']
+  /** An ORM the caller opened and closes (tests share one PGlite boot between apps). */
+  orm?: DbPluginOptions['orm']
+  /** Where the default logger writes (tests capture it); stdout otherwise. */
+  logStream?: NodeJS.WritableStream
 }
 
 /** Builds the whole app in a visible order: infrastructure, realtime, then HTTP modules. */
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
   const instanceId = config.INSTANCE_ID || `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`
+  // the server's own warnings and errors also go to the `logs` channel (and service_log) once the database is up
+  const logTap = config.DATABASE_ENABLED ? new LogTap() : undefined
   const app = Fastify({
     logger: overrides.logger ?? {
       level: config.LOG_LEVEL,
@@ -35,6 +49,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
       },
       redact: ['req.headers.authorization', 'req.headers.cookie'],
+      ...(logTap ? { hooks: logTap.hooks } : {}),
+      ...(overrides.logStream ? { stream: overrides.logStream } : {}),
     },
     trustProxy: config.TRUST_PROXY,
     bodyLimit: config.PUBLISH_MAX_BYTES,
@@ -54,12 +70,16 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   const metrics = new Metrics()
   const historyPolicy = historyPolicyResolver(config.HISTORY_CHANNELS)
-  const history =
-    overrides.history ??
-    new MemoryHistory((key) => historyPolicy(key.slice(key.indexOf('\0') + 1)) ?? { size: 0, ttlMs: 0 })
+  const policyOfKey = (key: string) => historyPolicy(key.slice(key.indexOf('\0') + 1)) ?? { size: 0, ttlMs: 0 }
 
   await app.register(authPlugin, { config })
   await app.register(metricsPlugin, { metrics })
+  // before realtime: the database history store needs the ORM, and the database must close last
+  if (config.DATABASE_ENABLED) {
+    await app.register(dbPlugin, { config, ...(overrides.database ? { settings: overrides.database } : {}), ...(overrides.orm ? { orm: overrides.orm } : {}) })
+  }
+  const databaseHistory = config.HISTORY_STORE === 'database' || (config.HISTORY_STORE === 'auto' && config.DATABASE_ENABLED)
+  const history = overrides.history ?? (databaseHistory ? new DatabaseHistory(app.orm, policyOfKey) : new MemoryHistory(policyOfKey))
   await app.register(realtimePlugin, {
     config,
     bus: overrides.bus ?? new MemoryBus(),
@@ -83,5 +103,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     heartbeatActive: () => app.heartbeat.active,
     instanceId,
   })
+  if (config.DATABASE_ENABLED) {
+    await app.register(logsPlugin, { config, tap: logTap })
+    await app.register(connectionsPlugin, { config, instanceId })
+    await app.register(notificationsPlugin, { config })
+  } else {
+    registerNotificationsUnavailable(app.dispatcher)
+  }
   return app
 }

@@ -1,0 +1,155 @@
+import { Writable } from 'node:stream'
+import { CLOSE_CODES, PROTOCOL_VERSION } from '@switchboard/shared'
+import t from 'tap'
+import { RawClient, sleep } from '../helpers/raw-client.ts'
+import { startServer } from '../helpers/server.ts'
+
+/** The HTTP status an upgrade was refused with, or 0 when it succeeded. */
+const refusal = (opening: Promise<RawClient>) =>
+  opening.then(
+    (c) => (c.close(), 0),
+    (e: { statusCode?: number }) => e.statusCode ?? -1,
+  )
+
+const alice = { sub: 'alice', tenant: 'clinic-1', roles: ['staff'] }
+
+t.test('the first frame is welcome, then an auth frame gets auth_success with identity and rooms', async (t) => {
+  const s = await startServer(t)
+  const c = await RawClient.open(`${s.ws}/ws`)
+  const welcome = await c.next('welcome')
+  t.equal(c.frames[0]!.type, 'welcome')
+  t.equal(welcome.protocol, PROTOCOL_VERSION)
+  t.equal(welcome.heartbeatIntervalMs, s.config.HEARTBEAT_INTERVAL_MS)
+  t.equal(welcome.authenticated, false)
+  t.type(welcome.connectionId, 'string')
+  const ok = await c.request({ type: 'auth', token: s.token(alice) }, 'a1')
+  t.match(ok, { type: 'auth_success', id: 'a1', user: 'alice', tenant: 'clinic-1', roles: ['staff'], connectionId: welcome.connectionId })
+  t.same(ok.rooms, ['tenant:clinic-1', 'user:alice', 'role:staff'])
+  t.ok(Date.parse(ok.expiresAt) > Date.now())
+  c.close()
+})
+
+t.test('claims from the reference systems are normalised: systemId for tenant, single role', async (t) => {
+  const s = await startServer(t)
+  const c = await RawClient.open(`${s.ws}/ws`)
+  const ok = await c.request({ type: 'auth', token: s.token({ sub: 42, systemId: 'sys-9', role: 'LEVEL_1' }) })
+  t.match(ok, { type: 'auth_success', user: '42', tenant: 'sys-9', roles: ['LEVEL_1'] })
+  c.close()
+})
+
+t.test('a bad token gets auth_error then close 4001', async (t) => {
+  const s = await startServer(t)
+  const c = await RawClient.open(`${s.ws}/ws`)
+  await c.next('welcome')
+  c.send({ type: 'auth', token: 'not-a-jwt' })
+  const err = await c.next('auth_error')
+  t.equal(err.code, 'AUTH_FAILED')
+  t.equal(await c.closed(), CLOSE_CODES.AUTH_FAILED)
+})
+
+t.test('an expired token is refused with TOKEN_EXPIRED', async (t) => {
+  const s = await startServer(t)
+  const c = await RawClient.open(`${s.ws}/ws`)
+  c.send({ type: 'auth', token: s.token(alice, -120) })
+  t.equal((await c.next('auth_error')).code, 'TOKEN_EXPIRED')
+  t.equal(await c.closed(), CLOSE_CODES.AUTH_FAILED)
+})
+
+t.test('a token signed with another secret or lacking a tenant is refused', async (t) => {
+  const s = await startServer(t)
+  const other = await startServer(t, { JWT_SECRET: 'another-secret-0123456789-0123456789-xyz' })
+  for (const token of [other.token(alice), s.token({ sub: 'nobody' })]) {
+    const c = await RawClient.open(`${s.ws}/ws`)
+    c.send({ type: 'auth', token })
+    t.equal((await c.next('auth_error')).code, 'AUTH_FAILED')
+    t.equal(await c.closed(), 4001)
+  }
+})
+
+t.test('no request is processed before auth', async (t) => {
+  const s = await startServer(t)
+  const c = await RawClient.open(`${s.ws}/ws`)
+  const err = await c.request({ type: 'subscribe', channels: ['orders'] }, 's1')
+  t.match(err, { type: 'error', id: 's1', code: 'NOT_AUTHENTICATED', temporary: false })
+  t.type(err.ref, 'string')
+  // a ping is allowed before auth and answered
+  t.match(await c.request({ type: 'ping' }, 'p1'), { type: 'pong', id: 'p1' })
+  c.close()
+})
+
+t.test('a socket that does not authenticate in time is closed with 4103', async (t) => {
+  const s = await startServer(t, { AUTH_TIMEOUT_MS: '200' })
+  const c = await RawClient.open(`${s.ws}/ws`)
+  t.equal(await c.closed(), CLOSE_CODES.AUTH_TIMEOUT)
+})
+
+t.test('/ws/connect?token= authenticates at the upgrade', async (t) => {
+  const s = await startServer(t)
+  const c = await RawClient.open(`${s.ws}/ws/connect?token=${s.token(alice)}`)
+  t.match(await c.next('welcome'), { authenticated: true })
+  t.match(await c.next('auth_success'), { user: 'alice', tenant: 'clinic-1' })
+  c.close()
+})
+
+t.test('/ws/connect refuses a bad or missing token with 401 before the upgrade', async (t) => {
+  const s = await startServer(t)
+  t.equal(await refusal(RawClient.open(`${s.ws}/ws/connect?token=garbage`)), 401)
+  t.equal(await refusal(RawClient.open(`${s.ws}/ws/connect`)), 401)
+  t.equal(await refusal(RawClient.open(`${s.ws}/ws/connect?token=${s.token(alice, -120)}`)), 401)
+  t.equal(s.app.hub.connections.size, 0)
+})
+
+t.test('the token never appears in a log line', async (t) => {
+  const lines: string[] = []
+  const logStream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk))
+      done()
+    },
+  })
+  const s = await startServer(t, { LOG_LEVEL: 'info' }, { logger: undefined, logStream })
+  const token = s.token(alice)
+  const c = await RawClient.open(`${s.ws}/ws/connect?token=${token}`)
+  await c.next('auth_success')
+  await fetch(`${s.http}/ws/stats?token=${token}`)
+  c.close()
+  await sleep(50)
+  const all = lines.join('')
+  t.ok(all.includes('/ws/connect?token=[REDACTED]'), 'the request line is logged, redacted')
+  t.notOk(all.includes(token.split('.')[2]!), 'the token (its signature) is not logged')
+})
+
+t.test('an Origin outside ALLOWED_ORIGINS is refused at the upgrade with 403', async (t) => {
+  const s = await startServer(t, { ALLOWED_ORIGINS: 'https://app.example' })
+  t.equal(await refusal(RawClient.open(`${s.ws}/ws`, { headers: { origin: 'https://evil.example' } })), 403)
+  const ok = await RawClient.open(`${s.ws}/ws`, { headers: { origin: 'https://app.example' } })
+  await ok.next('welcome')
+  ok.close()
+})
+
+t.test('the per-IP connection rate limit refuses with 429 past its limit', async (t) => {
+  const s = await startServer(t, { WS_MAX_CONNECTIONS_PER_IP_PER_MINUTE: '3' })
+  const open: RawClient[] = []
+  for (let i = 0; i < 3; i++) open.push(await RawClient.open(`${s.ws}/ws`))
+  t.equal(await refusal(RawClient.open(`${s.ws}/ws`)), 429)
+  for (const c of open) c.close()
+})
+
+t.test('the per-user connection cap closes the extra connection with 4105', async (t) => {
+  const s = await startServer(t, { MAX_CONNECTIONS_PER_USER: '2' })
+  const a = await RawClient.authed(s.ws, s.token(alice))
+  const b = await RawClient.authed(s.ws, s.token(alice))
+  const c = await RawClient.open(`${s.ws}/ws`)
+  c.send({ type: 'auth', token: s.token(alice) })
+  t.equal(await c.closed(), CLOSE_CODES.TOO_MANY_CONNECTIONS)
+  a.close()
+  b.close()
+})
+
+t.test('graceful shutdown closes sockets with 1001', async (t) => {
+  const s = await startServer(t)
+  const c = await RawClient.authed(s.ws, s.token(alice))
+  const closing = s.close()
+  t.equal(await c.closed(), CLOSE_CODES.GOING_AWAY)
+  await closing
+})
