@@ -131,6 +131,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (symmetric && asymmetric) problems.push('JWT_ALGORITHMS must not mix HS* with RS/ES/PS algorithms')
   if (asymmetric && !config.JWT_PUBLIC_KEY) problems.push('JWT_PUBLIC_KEY is required for RS/ES/PS algorithms')
   if (symmetric && !config.JWT_SECRET) problems.push('JWT_SECRET is required for HS algorithms')
+  if (config.HISTORY_STORE === 'database' && !config.DATABASE_ENABLED) problems.push('HISTORY_STORE=database needs DATABASE_ENABLED=true')
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
   return config
 }

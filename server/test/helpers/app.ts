@@ -2,10 +2,6 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
 import type { HistoryStore } from '../../src/history/history.ts'
-import connectionsPlugin from '../../src/modules/connections/plugin.ts'
-import logsPlugin from '../../src/modules/logs/plugin.ts'
-import notificationsPlugin from '../../src/modules/notifications/plugin.ts'
-import dbPlugin from '../../src/plugins/db.ts'
 import type { TokenClaims } from '../../src/plugins/auth.ts'
 import type { TestDatabase } from './database.ts'
 
@@ -16,16 +12,20 @@ export interface TestApp {
 }
 
 /**
- * The whole server with persistence on a test database (its ORM shared, not
- * reopened), listening on a random port.
+ * The whole server (`buildApp`) with persistence on a test database (its ORM
+ * shared, not reopened), listening on a random port.
  */
-export async function persistenceApp(db: TestDatabase, env: Record<string, string> = {}, opts: { history?: HistoryStore } = {}): Promise<TestApp> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', WRITER_FLUSH_MS: '20', ...env })
-  const app = await buildApp(config, { logger: false, ...(opts.history ? { history: opts.history } : {}) })
-  await app.register(dbPlugin, { config, orm: db.orm })
-  await app.register(logsPlugin, { config })
-  await app.register(connectionsPlugin, { config, instanceId: 'test-instance' })
-  await app.register(notificationsPlugin, { config })
+export async function persistenceApp(
+  db: TestDatabase,
+  env: Record<string, string> = {},
+  opts: { history?: HistoryStore; logStream?: NodeJS.WritableStream } = {},
+): Promise<TestApp> {
+  const config = loadConfig({ LOG_LEVEL: 'silent', WRITER_FLUSH_MS: '20', INSTANCE_ID: 'test-instance', ...env })
+  const app = await buildApp(config, {
+    orm: db.orm,
+    ...(opts.logStream ? { logStream: opts.logStream } : { logger: false }),
+    ...(opts.history ? { history: opts.history } : {}),
+  })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as { port: number }
   return {

@@ -1,17 +1,13 @@
 import t from 'tap'
-import { historyPolicyResolver } from '../../src/history/history-policy.ts'
-import { DatabaseHistory } from '../../src/history/database-history.ts'
 import { persistenceApp, type TestApp } from '../helpers/app.ts'
 import { DRIVERS, openTestDatabase, type TestDatabase } from '../helpers/database.ts'
 import { TestClient } from '../helpers/ws-client.ts'
 
 const HISTORY_CHANNELS = 'orders=100:300,tiny=3:300'
 
-/** The app with channel history in the database, as HISTORY_STORE=database gives it. */
+/** The app as configured by default with a database: HISTORY_STORE=auto keeps history in it. */
 async function appWithDatabaseHistory(db: TestDatabase): Promise<TestApp> {
-  const policy = historyPolicyResolver(HISTORY_CHANNELS)
-  const history = new DatabaseHistory(db.orm, (key) => policy(key.slice(key.indexOf('\0') + 1)) ?? { size: 0, ttlMs: 0 })
-  return persistenceApp(db, { HISTORY_CHANNELS }, { history })
+  return persistenceApp(db, { HISTORY_CHANNELS })
 }
 
 type Push = { type: string; id: string; offset?: number; epoch?: string; channel?: string; data: { taskId: number } }
