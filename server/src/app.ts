@@ -32,6 +32,8 @@ export interface AppOverrides {
   database?: DbPluginOptions['settings']
   /** An ORM the caller opened and closes (tests share one PGlite boot between apps). */
   orm?: DbPluginOptions['orm']
+  /** Where the default logger writes (tests capture it); stdout otherwise. */
+  logStream?: NodeJS.WritableStream
 }
 
 /** Builds the whole app in a visible order: infrastructure, realtime, then HTTP modules. */
@@ -48,6 +50,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       },
       redact: ['req.headers.authorization', 'req.headers.cookie'],
       ...(logTap ? { hooks: logTap.hooks } : {}),
+      ...(overrides.logStream ? { stream: overrides.logStream } : {}),
     },
     trustProxy: config.TRUST_PROXY,
     bodyLimit: config.PUBLISH_MAX_BYTES,
