@@ -8,10 +8,13 @@ export function levelOf(pinoLevel: number): LogEntry['level'] {
 }
 
 const SECRET_KEY = /token|secret|password|passwd|authorization|cookie|credential|api[-_]?key/i
-const TOKEN_IN_TEXT = /([?&](?:token|access_token)=)[^&\s"]+/gi
+const TOKEN_IN_TEXT = /(\b(?:access_)?token=)[^&\s"']+/gi
 const BEARER_IN_TEXT = /(bearer\s+)[A-Za-z0-9._~+/=-]+/gi
+/** Anything shaped like a JWT (base64url JSON header, payload, signature), wherever it appears. */
+const JWT_IN_TEXT = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g
 
-const scrub = (s: string, max: number) => s.replace(TOKEN_IN_TEXT, '$1[redacted]').replace(BEARER_IN_TEXT, '$1[redacted]').slice(0, max)
+const scrub = (s: string, max: number) =>
+  s.replace(TOKEN_IN_TEXT, '$1[redacted]').replace(BEARER_IN_TEXT, '$1[redacted]').replace(JWT_IN_TEXT, '[redacted]').slice(0, max)
 
 /** Top-level scalars only, secrets and request objects left out, strings scrubbed and clipped. */
 function safeFields(source: Record<string, unknown> | undefined, into: Record<string, unknown>): void {

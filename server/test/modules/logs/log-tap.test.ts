@@ -57,6 +57,15 @@ t.test('secrets never reach the sink', async (t) => {
   t.notOk('nested' in (entries[0]!.metadata ?? {}), 'objects are left out')
 })
 
+t.test('tokens in free text are redacted: token=, and anything shaped like a JWT', async (t) => {
+  const tap = new LogTap('warning')
+  const entries: LogEntry[] = []
+  tap.attach((e) => entries.push(e))
+  const { log } = logger(tap)
+  log.warn('refused token=abc123 then saw eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.c2lnbmF0dXJl in a header')
+  t.equal(entries[0]!.message, 'refused token=[redacted] then saw [redacted] in a header')
+})
+
 t.test('a record logged from inside the sink is not tapped again', async (t) => {
   const tap = new LogTap('warning')
   const { log } = logger(tap)
