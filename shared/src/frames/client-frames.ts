@@ -38,6 +38,8 @@ export const PongFrameSchema = Type.Object(
 export const FiltersSchema = Type.Record(
   Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,63}$' }),
   Type.Array(Type.Union([Type.String({ maxLength: 256 }), Type.Number(), Type.Boolean()]), { maxItems: 32 }),
+  // a key pattern alone only adds patternProperties: refuse every other key too
+  { additionalProperties: false, maxProperties: 16 },
 )
 
 export const SubscribeFrameSchema = Type.Object(
@@ -47,7 +49,7 @@ export const SubscribeFrameSchema = Type.Object(
     channels: Type.Array(ChannelNameSchema, { minItems: 1, maxItems: 64 }),
     filters: Type.Optional(FiltersSchema),
     /** Recover from these positions (channel -> last seen position). */
-    since: Type.Optional(Type.Record(ChannelNameSchema, StreamPositionSchema)),
+    since: Type.Optional(Type.Record(ChannelNameSchema, StreamPositionSchema, { additionalProperties: false, maxProperties: 64 })),
   },
   { additionalProperties: false },
 )

@@ -1,6 +1,7 @@
 import Type from 'typebox'
 import { ChannelNameSchema, IdentifierSchema, RequestIdSchema, StreamPositionSchema, TimestampSchema } from '../common.ts'
 import { ERROR_CODE_NAMES } from '../errors.ts'
+import { CLIENT_FRAME_SCHEMAS } from './client-frames.ts'
 import { NOTIFICATION_SERVER_FRAME_SCHEMAS, type NotificationsAckFrame, type NotificationsFrame } from './notification-frames.ts'
 
 const ErrorCodeSchema = Type.Enum(ERROR_CODE_NAMES)
@@ -118,9 +119,7 @@ export const SERVER_FRAME_SCHEMAS = {
 /** Reply/control `type`s; no event type may use one of these names. */
 export const RESERVED_FRAME_TYPES: ReadonlySet<string> = new Set([
   ...Object.keys(SERVER_FRAME_SCHEMAS),
-  'auth',
-  'subscribe',
-  'unsubscribe',
+  ...Object.keys(CLIENT_FRAME_SCHEMAS),
 ])
 
 export type WelcomeFrame = Type.Static<typeof WelcomeFrameSchema>

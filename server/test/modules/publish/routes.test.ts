@@ -1,0 +1,76 @@
+import t from 'tap'
+import { RawClient } from '../../helpers/raw-client.ts'
+import { publish, startServer } from '../../helpers/server.ts'
+
+t.test('publish needs a bearer token with service, tenant admin or admin role', async (t) => {
+  const s = await startServer(t)
+  const body = { type: 'system_event', tenant: 'a', data: { level: 'info', message: 'x' } }
+  const anon = await fetch(`${s.http}/api/publish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  t.equal(anon.status, 401)
+  t.match(await anon.json(), { code: 'NOT_AUTHENTICATED' })
+  t.match(await publish(s, 'garbage', body), { status: 401, body: { code: 'AUTH_FAILED' } })
+  t.match(await publish(s, s.token({ sub: 'u', tenant: 'a', roles: ['staff'] }), body), { status: 403, body: { code: 'FORBIDDEN' } })
+  t.equal((await publish(s, s.token({ sub: 'u', tenant: 'a', roles: ['service'] }), body)).status, 200)
+  t.equal((await publish(s, s.token({ sub: 'u', tenant: 'a', roles: ['tenant-admin'] }), body)).status, 200)
+})
+
+t.test('only admin may publish to another tenant', async (t) => {
+  const s = await startServer(t)
+  const body = { type: 'system_event', tenant: 'b', data: { level: 'info', message: 'x' } }
+  t.match(await publish(s, s.token({ sub: 'svc', tenant: 'a', roles: ['service'] }), body), { status: 403, body: { code: 'FORBIDDEN' } })
+  t.match(await publish(s, s.token({ sub: 'svc', tenant: 'a', roles: ['tenant-admin'] }), body), { status: 403 })
+  const ok = await publish(s, s.token({ sub: 'root', tenant: 'ops', roles: ['admin'] }), body)
+  t.match(ok, { status: 200, body: { tenant: 'b', target: 'tenant:b', type: 'system_event' } })
+})
+
+t.test('an invalid payload is 400 with the schema errors, and nothing is sent', async (t) => {
+  const s = await startServer(t)
+  const c = await RawClient.authed(s.ws, s.token({ sub: 'u', tenant: 'a' }))
+  const svc = s.token({ sub: 'svc', tenant: 'a', roles: ['service'] })
+  const bad = await publish(s, svc, { type: 'task_event', tenant: 'a', data: { action: 'exploded' } })
+  t.equal(bad.status, 400)
+  t.equal(bad.body.code, 'INVALID_FRAME')
+  t.ok(bad.body.details.some((d: { path: string }) => d.path.startsWith('/data')), JSON.stringify(bad.body.details))
+  const unknown = await publish(s, svc, { type: 'no_such_event', tenant: 'a', data: {} })
+  t.match(unknown, { status: 400, body: { message: /Unknown event type/ } })
+  const twoTargets = await publish(s, svc, { type: 'system_event', tenant: 'a', channel: 'x', user: 'u', data: { level: 'info', message: 'x' } })
+  t.equal(twoTargets.status, 400)
+  const badBody = await publish(s, svc, { type: 'system_event', data: {} })
+  t.match(badBody, { status: 400, body: { code: 'INVALID_FRAME' } })
+  const ok = await publish(s, svc, { type: 'system_event', tenant: 'a', data: { level: 'info', message: 'after' } })
+  t.equal((await c.next('system_event')).id, ok.body.id, 'the first event the client sees is the valid one')
+  t.equal(c.all('system_event').length, 1)
+  c.close()
+})
+
+t.test('malformed, too deep and prototype-polluting bodies are refused with codes', async (t) => {
+  const s = await startServer(t)
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${s.token({ sub: 'svc', tenant: 'a', roles: ['service'] })}` }
+  const post = (body: string) => fetch(`${s.http}/api/publish`, { method: 'POST', headers, body }).then(async (r) => ({ status: r.status, body: await r.json() }))
+  t.match(await post('{"type":'), { status: 400, body: { code: 'MALFORMED_JSON' } })
+  const deep = `{"type":"system_event","tenant":"a","data":{"level":"info","message":"x","details":{"d":${'['.repeat(50_000)}${']'.repeat(50_000)}}}}`
+  t.match(await post(deep), { status: 400, body: { code: 'TOO_DEEP' } })
+  t.match(await post('{"type":"system_event","tenant":"a","data":{"__proto__":{"admin":true}}}'), { status: 400 })
+  t.equal(({} as Record<string, unknown>).admin, undefined)
+  t.match(await post('x'.repeat(300_000)), { status: 413 })
+  const health = await fetch(`${s.http}/health`)
+  t.equal(health.status, 200, 'the server is still up')
+})
+
+t.test('operator event types registered from a JSON Schema file are published and validated', async (t) => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs')
+  const { join } = await import('node:path')
+  const { tmpdir } = await import('node:os')
+  const dir = mkdtempSync(join(tmpdir(), 'sb-schemas-'))
+  const file = join(dir, 'events.json')
+  writeFileSync(file, JSON.stringify({ 'invoice:paid': { type: 'object', required: ['invoiceId'], properties: { invoiceId: { type: 'string' } } } }))
+  const s = await startServer(t, { EVENT_SCHEMAS_FILE: file })
+  const svc = s.token({ sub: 'svc', tenant: 'a', roles: ['service'] })
+  const c = await RawClient.authed(s.ws, s.token({ sub: 'u', tenant: 'a' }))
+  t.equal((await publish(s, svc, { type: 'invoice:paid', tenant: 'a', data: {} })).status, 400)
+  t.equal((await publish(s, svc, { type: 'invoice:paid', tenant: 'a', data: { invoiceId: 'F-1' } })).status, 200)
+  t.match(await c.next('invoice:paid'), { data: { invoiceId: 'F-1' } })
+  c.close()
+  writeFileSync(file, JSON.stringify({ subscribed: { type: 'object' } }))
+  await t.rejects(startServer(t, { EVENT_SCHEMAS_FILE: file }), /reserved frame type/)
+})
