@@ -12,6 +12,8 @@ import { DatabaseHistory } from './history/database-history.ts'
 import { installErrorHandler } from './http-errors.ts'
 import { publishRoutes } from './modules/publish/routes.ts'
 import { statsRoutes } from './modules/stats/routes.ts'
+import { adminSessionRoutes } from './modules/admin-session/routes.ts'
+import adminStaticPlugin from './plugins/admin-static.ts'
 import connectionsPlugin from './modules/connections/plugin.ts'
 import logsPlugin from './modules/logs/plugin.ts'
 import { LogTap } from './modules/logs/log-tap.ts'
@@ -103,6 +105,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     heartbeatActive: () => app.heartbeat.active,
     instanceId,
   })
+  // the admin console: its session endpoint, and the built SPA at /admin
+  await app.register(adminSessionRoutes, { config })
+  await app.register(adminStaticPlugin)
   if (config.DATABASE_ENABLED) {
     await app.register(logsPlugin, { config, tap: logTap })
     await app.register(connectionsPlugin, { config, instanceId })
