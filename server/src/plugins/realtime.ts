@@ -6,6 +6,7 @@ import type { Bus } from '../bus/bus.ts'
 import type { EventCatalog } from '../catalog/event-catalog.ts'
 import type { Config } from '../config.ts'
 import type { HistoryPolicy, HistoryStore } from '../history/history.ts'
+import { connectionStatusAnnouncer } from '../modules/live-status/connection-status.ts'
 import { Publisher } from '../modules/publish/publisher.ts'
 import type { RealtimeContext } from '../realtime/context.ts'
 import { Dispatcher } from '../realtime/dispatch.ts'
@@ -98,6 +99,8 @@ async function realtimePlugin(app: FastifyInstance, opts: RealtimePluginOptions)
     if (message.kind === 'event') hub.deliver(message.event)
     else hub.disconnect(message.selector, message.code, message.reason)
   })
+
+  hub.addObserver(connectionStatusAnnouncer(publisher, ctx.log))
 
   app.decorate('hub', hub)
   app.decorate('bus', bus)

@@ -131,3 +131,20 @@ t.test('a refresh that drops the operator role drops restricted channels too', a
   t.same(s.app.hub.countsByRole(), { staff: 1 })
   c.close()
 })
+
+t.test('operators see connection-status on admin-dashboard as a tenant\'s clients come and go', async (t) => {
+  const s = await startServer(t)
+  const ops = await RawClient.authed(s.ws, s.token({ sub: 'ta', tenant: 'clinic', roles: ['tenant-admin'] }))
+  const other = await RawClient.authed(s.ws, s.token({ sub: 'tb', tenant: 'clinic-2', roles: ['tenant-admin'] }))
+  await ops.request({ type: 'subscribe', channels: ['admin-dashboard'] })
+  await other.request({ type: 'subscribe', channels: ['admin-dashboard'] })
+  const c = await RawClient.authed(s.ws, s.token({ sub: 'nurse', tenant: 'clinic' }))
+  const id = s.app.hub.connections.size && [...s.app.hub.connections.values()].find((x) => x.user === 'nurse')!.id
+  t.match(await ops.next('connection-status'), { channel: 'admin-dashboard', data: { connected: true, connectionId: id, user: 'nurse', tenant: 'clinic' } })
+  c.close()
+  t.match(await ops.next('connection-status'), { data: { connected: false, connectionId: id, code: 1005 } })
+  await sleep(50)
+  t.equal(other.all('connection-status').length, 0, 'another tenant\'s operators are not told')
+  ops.close()
+  other.close()
+})

@@ -29,10 +29,17 @@ export const SmartPlugAssignmentSchema = Type.Object({
   appointmentOnlyMode: Type.Optional(Type.Boolean()),
 })
 
+/**
+ * A connection came or went (reference 001's hand-shake event). Operators get
+ * it on `admin-dashboard` for every client of their tenant.
+ */
 export const ConnectionStatusSchema = Type.Object({
   connected: Type.Boolean(),
   connectionId: Type.String(),
   reason: Type.Optional(Type.String({ maxLength: 256 })),
+  user: Type.Optional(Type.String()),
+  tenant: Type.Optional(Type.String()),
+  code: Type.Optional(Type.Integer()),
 })
 
 export const deviceEvents = {

@@ -11,7 +11,7 @@ t.test('/ws/stats has reference 002 shape with live figures', async (t) => {
   await pending.next('welcome')
   const res = await fetch(`${s.http}/ws/stats`)
   t.equal(res.status, 200)
-  const body = await res.json()
+  const body = (await res.json()) as any
   t.match(body, {
     status: 'ok',
     stats: {
@@ -26,7 +26,7 @@ t.test('/ws/stats has reference 002 shape with live figures', async (t) => {
   })
   t.ok(Date.parse(body.timestamp))
   t.notOk('connections_by_tenant' in body.stats, 'tenant names only for admins')
-  const asAdmin = await (await fetch(`${s.http}/ws/stats`, { headers: { authorization: `Bearer ${s.token({ sub: 'root', tenant: 'x', roles: ['admin'] })}` } })).json()
+  const asAdmin = (await (await fetch(`${s.http}/ws/stats`, { headers: { authorization: `Bearer ${s.token({ sub: 'root', tenant: 'x', roles: ['admin'] })}` } })).json()) as any
   t.same(asAdmin.stats.connections_by_tenant, { a: 2, b: 1 })
   for (const x of [a, b, c, pending]) x.close()
 })
@@ -39,7 +39,7 @@ t.test('_test/broadcast sends a notification to every authenticated connection a
   await anon.next('welcome')
   const res = await fetch(`${s.http}/ws/_test/broadcast`, { method: 'POST' })
   t.equal(res.status, 200)
-  const body = await res.json()
+  const body = (await res.json()) as any
   t.match(body, { status: 'ok', sent: 2, metrics: { total_messages_sent: 2, total_broadcasts: 1, total_send_errors: 0 } })
   t.ok(Date.parse(body.metrics.last_broadcast_at))
   t.match(await a.next('notification'), { data: { title: 'BroadcastTest', content: 'Mensaje de prueba', level: 'info' } })
