@@ -81,7 +81,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await app.register(dbPlugin, { config, ...(overrides.database ? { settings: overrides.database } : {}), ...(overrides.orm ? { orm: overrides.orm } : {}) })
   }
   const databaseHistory = config.HISTORY_STORE === 'database' || (config.HISTORY_STORE === 'auto' && config.DATABASE_ENABLED)
-  const history = overrides.history ?? (databaseHistory ? new DatabaseHistory(app.orm, policyOfKey) : new MemoryHistory(policyOfKey))
+  const onAppendFailure = ({ err, failures }: { err: unknown; failures: number }) =>
+    app.log.warn({ err, failures }, 'history append failed: events went out live without a position; their streams start a new epoch')
+  const history =
+    overrides.history ?? (databaseHistory ? new DatabaseHistory(app.orm, policyOfKey, { onAppendFailure }) : new MemoryHistory(policyOfKey))
   await app.register(realtimePlugin, {
     config,
     bus: overrides.bus ?? new MemoryBus(),

@@ -18,6 +18,12 @@ type StoredEvent = Omit<HubEvent, 'offset' | 'epoch'>
  *
  * A position is recovered only when every offset after it is still kept and
  * unexpired; otherwise the answer is `recovered:false`, never a partial replay.
+ *
+ * The database must not stop delivery: an append that fails (or takes longer
+ * than `appendTimeoutMs`) returns the event without a position, so it is
+ * still delivered live, and the stream is marked lost: its next append starts
+ * a new epoch, and every position from before answers `recovered:false`
+ * (the client reloads) instead of a replay with a hole in it.
  */
 export class DatabaseHistory implements HistoryStore {
   readonly #orm: Orm
@@ -26,19 +32,32 @@ export class DatabaseHistory implements HistoryStore {
   /** streamKey -> tail of its append chain. */
   readonly #chains = new Map<string, Promise<unknown>>()
   readonly #table: (name: string) => string
+  readonly #appendTimeoutMs: number
+  readonly #onAppendFailure: DatabaseHistoryOptions['onAppendFailure']
+  /** Streams whose history missed an event: their next append opens a new epoch. */
+  readonly #lost = new Set<string>()
+  #failures = 0
+  #lastReport = 0
 
-  constructor(orm: Orm, policyFor: (streamKey: string) => HistoryPolicy, now: () => number = Date.now) {
+  constructor(orm: Orm, policyFor: (streamKey: string) => HistoryPolicy, opts: DatabaseHistoryOptions = {}) {
     this.#orm = orm
     this.#policyFor = policyFor
-    this.#now = now
+    this.#now = opts.now ?? Date.now
+    this.#appendTimeoutMs = opts.appendTimeoutMs ?? 2_000
+    this.#onAppendFailure = opts.onAppendFailure
     this.#table = (name) => tableName(orm, name)
+  }
+
+  /** Appends that failed since start (each one delivered live without a position). */
+  get failedAppends(): number {
+    return this.#failures
   }
 
   append(streamKey: string, event: HubEvent): Promise<HubEvent> {
     const previous = this.#chains.get(streamKey) ?? Promise.resolve()
     const next = previous.then(
-      () => this.#append(streamKey, event),
-      () => this.#append(streamKey, event),
+      () => this.#appendOrDegrade(streamKey, event),
+      () => this.#appendOrDegrade(streamKey, event),
     )
     const tail = next.catch(() => undefined)
     this.#chains.set(streamKey, tail)
@@ -46,6 +65,35 @@ export class DatabaseHistory implements HistoryStore {
       if (this.#chains.get(streamKey) === tail) this.#chains.delete(streamKey)
     })
     return next
+  }
+
+  async #appendOrDegrade(streamKey: string, event: HubEvent): Promise<HubEvent> {
+    try {
+      if (this.#lost.has(streamKey)) {
+        await this.#startEpoch(streamKey)
+        this.#lost.delete(streamKey)
+      }
+      return await withTimeout(this.#append(streamKey, event), this.#appendTimeoutMs)
+    } catch (err) {
+      this.#lost.add(streamKey)
+      this.#failures++
+      const now = this.#now()
+      // reported at most every 10 s: an outage must not turn every publish into a log line
+      if (now - this.#lastReport >= 10_000) {
+        this.#lastReport = now
+        this.#onAppendFailure?.({ err, streamKey, failures: this.#failures })
+      }
+      const { offset: _o, epoch: _e, ...live } = event
+      return live
+    }
+  }
+
+  async #startEpoch(streamKey: string): Promise<void> {
+    await query(this.#orm, `update ${this.#table('channel_stream')} set epoch = ?, updated_at = ? where stream_key = ?`, [
+      newEpoch(),
+      new Date(this.#now()),
+      key(streamKey),
+    ])
   }
 
   async #append(streamKey: string, event: HubEvent): Promise<HubEvent> {
@@ -153,6 +201,22 @@ export class DatabaseHistory implements HistoryStore {
   async close(): Promise<void> {
     await Promise.all([...this.#chains.values()])
   }
+}
+
+export interface DatabaseHistoryOptions {
+  now?: () => number
+  /** An append slower than this counts as failed (the event goes out live, unrecorded). */
+  appendTimeoutMs?: number
+  /** Told, at most every 10 s, that appends are failing; the app logs it. */
+  onAppendFailure?: (info: { err: unknown; streamKey: string; failures: number }) => void
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`history append took longer than ${ms} ms`)), ms)
+  })
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
 }
 
 /**

@@ -14,7 +14,7 @@ for (const driver of DRIVERS) {
     const db = await openTestDatabase(driver)
     t.teardown(() => db.close())
     let now = Date.now()
-    const store = new DatabaseHistory(db.orm, () => ({ size: 5, ttlMs: 60_000 }), () => now)
+    const store = new DatabaseHistory(db.orm, () => ({ size: 5, ttlMs: 60_000 }), { now: () => now })
     const key = streamKey('t1', 'orders')
 
     t.test('appends get consecutive offsets within one epoch', async (t) => {
@@ -103,6 +103,34 @@ for (const driver of DRIVERS) {
       t.equal(a.offset, 1)
       t.equal(b.offset, 1)
       t.not(a.epoch, b.epoch)
+    })
+
+    t.test('a failed append still delivers (no position) and opens a new epoch: no replay with a hole', async (t) => {
+      await db.truncate()
+      let broken = false
+      const reports: unknown[] = []
+      const flaky = new DatabaseHistory(
+        db.orm,
+        () => {
+          if (broken) throw new Error('database down')
+          return { size: 5, ttlMs: 60_000 }
+        },
+        { onAppendFailure: (info) => void reports.push(info) },
+      )
+      const a = await flaky.append(key, event({ n: 1 }))
+      broken = true
+      const lost = await flaky.append(key, event({ n: 2 }))
+      await flaky.append(key, event({ n: 3 }))
+      t.equal(lost.offset, undefined, 'delivered live without a position')
+      t.equal(lost.epoch, undefined)
+      t.same(lost.data, { n: 2 })
+      t.equal(flaky.failedAppends, 2)
+      t.equal(reports.length, 1, 'reported once, not per failure')
+      broken = false
+      const c = await flaky.append(key, event({ n: 4 }))
+      t.not(c.epoch, a.epoch, 'a new epoch after the loss')
+      t.equal((await flaky.recover(key, { offset: a.offset!, epoch: a.epoch! })).recovered, false, 'positions from before cannot be trusted')
+      t.same(await flaky.recover(key, { offset: c.offset!, epoch: c.epoch! }), { recovered: true, events: [], position: { offset: c.offset, epoch: c.epoch } })
     })
 
     t.test('a second store on the same database continues the same stream (another instance)', async (t) => {
