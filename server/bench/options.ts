@@ -7,7 +7,7 @@ export interface BenchOptions {
   contenders: ContenderId[]
   json: string | undefined
   workers: number
-  /** Write a --cpu-prof of the Switchboard server during S1 into this directory. */
+  /** CPU-profile every contender during S1's measured phase into this directory. */
   profileDir: string | undefined
 }
 
@@ -17,7 +17,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --contenders a,b        ${CONTENDER_IDS.join(',')}
   --json <file>           also write the results as JSON
   --workers <n>           client-worker processes (default 2)
-  --profile <dir>         CPU-profile the Switchboard server during S1 (node --cpu-prof) into <dir>
+  --profile <dir>         CPU-profile each server during S1's measured phase into <dir> (*.cpuprofile)
   --help`
 
 export class UsageError extends Error {

@@ -22,14 +22,18 @@ export function clkTck(): number {
   return clockTicks
 }
 
-/** User + system CPU time of a process (all threads) in microseconds. */
-export function cpuMicros(pid: number): number {
+/** User and system CPU time of a process (all threads) in microseconds. */
+export function cpuTimes(pid: number): { userUs: number; sysUs: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   // The command name (field 2) may contain spaces: fields are counted after its ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  const utime = Number(fields[11])
-  const stime = Number(fields[12])
-  return ((utime + stime) * 1e6) / clkTck()
+  const tick = 1e6 / clkTck()
+  return { userUs: Number(fields[11]) * tick, sysUs: Number(fields[12]) * tick }
+}
+
+export function cpuMicros(pid: number): number {
+  const t = cpuTimes(pid)
+  return t.userUs + t.sysUs
 }
 
 /** Resident set size in bytes (VmRSS), or NaN when the process is gone. */
@@ -58,7 +62,7 @@ export function openFilesLimit(): number {
 /** A CPU-time meter over a set of processes, read before and after a phase. */
 export class CpuMeter {
   readonly #pids: number[]
-  #start = 0
+  #start = { userUs: 0, sysUs: 0 }
   #wallStart = 0
 
   constructor(pids: number[]) {
@@ -70,16 +74,31 @@ export class CpuMeter {
     this.#wallStart = performance.now()
   }
 
-  /** CPU microseconds and wall milliseconds since start(). */
-  stop(): { cpuUs: number; wallMs: number } {
-    return { cpuUs: this.#read() - this.#start, wallMs: performance.now() - this.#wallStart }
+  /** CPU microseconds (total and kernel part) and wall milliseconds since start(). */
+  stop(): { cpuUs: number; sysUs: number; wallMs: number } {
+    const now = this.#read()
+    const sysUs = now.sysUs - this.#start.sysUs
+    return { cpuUs: now.userUs - this.#start.userUs + sysUs, sysUs, wallMs: performance.now() - this.#wallStart }
   }
 
-  #read(): number {
-    let sum = 0
-    for (const pid of this.#pids) sum += cpuMicros(pid)
+  #read(): { userUs: number; sysUs: number } {
+    const sum = { userUs: 0, sysUs: 0 }
+    for (const pid of this.#pids) {
+      const t = cpuTimes(pid)
+      sum.userUs += t.userUs
+      sum.sysUs += t.sysUs
+    }
     return sum
   }
+}
+
+/** CPU time the whole machine spent busy (all CPUs, all processes), in microseconds. */
+export function hostBusyMicros(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!
+  // cpu  user nice system idle iowait irq softirq steal guest guest_nice
+  const v = line.trim().split(/\s+/).slice(1).map(Number)
+  const busy = v[0]! + v[1]! + v[2]! + v[5]! + v[6]! + v[7]!
+  return (busy * 1e6) / clkTck()
 }
 
 export interface MachineInfo {

@@ -34,18 +34,21 @@ function areaOf(url: string, fn: string): string {
   return m ? `${m[1]}/${m[2]}/${m[3]}` : path.basename(url)
 }
 
+/**
+ * Self time is counted in samples, not summed time deltas: a profile taken
+ * through an in-process inspector session has no `(idle)` samples, and the
+ * gap while the loop waited would be charged to the next function sampled.
+ */
 export function summariseProfile(file: string, top = 25): string {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile
   const byId = new Map(p.nodes.map((n) => [n.id, n]))
   const self = new Map<number, number>()
-  let total = 0
-  p.samples.forEach((id, k) => {
-    const dt = p.timeDeltas[k] ?? 0
-    self.set(id, (self.get(id) ?? 0) + dt)
-    total += dt
-  })
+  for (const id of p.samples) self.set(id, (self.get(id) ?? 0) + 1)
+  const total = p.samples.length
   const idle = [...self].filter(([id]) => byId.get(id)?.callFrame.functionName === '(idle)').reduce((a, [, t]) => a + t, 0)
   const busy = total - idle
+  const intervals = [...p.timeDeltas].sort((a, b) => a - b)
+  const interval = intervals[Math.floor(intervals.length / 2)] ?? 0
   const fns = new Map<string, number>()
   const areas = new Map<string, number>()
   for (const [id, t] of self) {
@@ -66,7 +69,7 @@ export function summariseProfile(file: string, top = 25): string {
       .map(([k, t]) => `  ${pct(t).padStart(6)}  ${k}`)
       .join('\n')
   return [
-    `busy ${(busy / 1000).toFixed(0)} ms of ${(total / 1000).toFixed(0)} ms profiled; self time as % of busy time`,
+    `${busy} busy samples (~${((busy * interval) / 1000).toFixed(0)} ms at ${(interval / 1000).toFixed(2)} ms each); self time as % of busy samples`,
     'by area:',
     list(areas, 15),
     'by function:',

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { Contender, ContenderId } from './contenders/contender.ts'
@@ -47,13 +47,9 @@ async function runCase(ctx: RunContext, s: AnyScenario, spec: { name: string } &
   const record: RunRecord = { scenario: s.id, case: spec.name, contender: id, seconds: 0 }
   const known = unavailable.get(id)
   if (known) return { ...record, skipped: known }
-  const profiling = ctx.options.profileDir !== undefined && s.id === 'S1' && id.startsWith('switchboard')
   let contender: Contender | undefined
   try {
-    contender = await startContender(id, {
-      secret: ctx.loadgen.secret,
-      switchboardNodeArgs: profiling ? ['--cpu-prof', `--cpu-prof-dir=${ctx.options.profileDir}`] : [],
-    })
+    contender = await startContender(id, { secret: ctx.loadgen.secret })
     record.result = await withTimeout(s.run(ctx, contender, spec), CASE_TIMEOUT_MS, `${s.id} ${spec.name} on ${id}`)
     for (const n of contender.notes) record.result.notes.push(`${id}: ${n}`)
   } catch (err) {
@@ -86,9 +82,13 @@ async function main(options: BenchOptions): Promise<number> {
   const machine = machineInfo()
   const scenarios = SCENARIOS.filter((s) => !options.only || options.only.includes(s.id))
   if (scenarios.length === 0) throw new UsageError(`no scenario matches --only ${options.only?.join(',')}`)
-  if (options.profileDir) mkdirSync(options.profileDir, { recursive: true })
+  if (options.profileDir) {
+    mkdirSync(options.profileDir, { recursive: true })
+    for (const f of readdirSync(options.profileDir)) if (f.endsWith('.cpuprofile')) rmSync(path.join(options.profileDir, f))
+  }
 
   console.log(`## Switchboard benchmark${options.quick ? ' (--quick)' : ''}\n`)
+  if (options.profileDir) console.log(`Profiling the S1 measured phases into ${options.profileDir}: figures include the profiler's overhead.\n`)
   console.log(renderMachine(machine))
   console.log(`Contenders: ${options.contenders.map((c) => `${c} = ${CONTENDER_LABELS[c]}`).join('; ')}\n`)
 

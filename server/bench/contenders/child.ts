@@ -40,8 +40,8 @@ export class ChildHandle {
     return this.child.exitCode !== null || this.child.signalCode !== null
   }
 
-  /** One request to the process's memory probe (see probe.ts). */
-  probe<T>(op: string, timeoutMs = 10_000): Promise<T | undefined> {
+  /** One request to the process's probe (see probe.ts). */
+  probe<T>(op: string, timeoutMs = 10_000, extra: Record<string, unknown> = {}): Promise<T | undefined> {
     if (!this.child.connected) return Promise.resolve(undefined)
     const reqId = this.#next++
     return new Promise((resolve) => {
@@ -57,7 +57,7 @@ export class ChildHandle {
         resolve(msg as T)
       }
       this.child.on('message', onMessage)
-      this.child.send({ op, reqId })
+      this.child.send({ ...extra, op, reqId })
     })
   }
 
@@ -65,6 +65,12 @@ export class ChildHandle {
     const m = await this.probe<{ rss: number; heapUsed: number; collected: boolean }>('memory')
     if (m) return { rss: m.rss, heapUsed: m.collected ? m.heapUsed : undefined }
     return { rss: rssBytes(this.pid) }
+  }
+
+  /** Starts, or stops and writes to `file`, a CPU profile of this process. */
+  async profile(op: 'start' | 'stop', file?: string): Promise<boolean> {
+    const r = await this.probe<{ ok: boolean }>(`profile-${op}`, 30_000, { file })
+    return r?.ok ?? false
   }
 
   /** SIGTERM (graceful close, which also writes --cpu-prof output), SIGKILL after `graceMs`. */

@@ -17,6 +17,8 @@ export interface Contender {
   /** Origin header the clients send (Switchboard's allow-list). */
   origin?: string
   notes: string[]
+  /** Starts, or stops and writes (`<prefix>.cpuprofile`, one per process), a CPU profile of the server. */
+  profile(op: 'start' | 'stop', prefix?: string): Promise<void>
   /** Exit status and last output of server processes that died, '' while all run. */
   diagnostics(): string
   stop(): Promise<void>

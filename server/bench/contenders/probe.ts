@@ -1,10 +1,16 @@
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
+
 /**
- * Memory probe inside a contender process, answered over IPC:
+ * Probe inside a contender process, answered over IPC:
  * `{op:'memory'}` runs a full GC (when started with --expose-gc) and reports
  * `process.memoryUsage()`; `{op:'buffered'}` reports bytes queued for clients
- * when the contender can tell. The Switchboard server gets this module through
- * `--import` (preloaded, the server itself is untouched); the bench's own
- * servers call installProbe() directly.
+ * when the contender can tell; `{op:'profile-start'}` / `{op:'profile-stop',
+ * file}` record a CPU profile of just the measured phase (in-process
+ * inspector session) instead of the whole life of the process as `--cpu-prof`
+ * would. The Switchboard server gets this module through `--import`
+ * (preloaded, the server itself is untouched); the bench's own servers call
+ * installProbe() directly.
  */
 export interface ProbeHooks {
   /** Bytes the server holds for clients (sum of bufferedAmount). */
@@ -13,12 +19,35 @@ export interface ProbeHooks {
 
 declare const gc: undefined | (() => void)
 
+let session: Session | undefined
+
+async function profile(op: string, file: unknown): Promise<boolean> {
+  if (op === 'profile-start') {
+    session = new Session()
+    session.connect()
+    await session.post('Profiler.enable')
+    await session.post('Profiler.start')
+    return true
+  }
+  if (!session) return false
+  const { profile } = await session.post('Profiler.stop')
+  session.disconnect()
+  session = undefined
+  if (typeof file === 'string') writeFileSync(file, JSON.stringify(profile))
+  return true
+}
+
 export function installProbe(hooks: ProbeHooks = {}): void {
   if (!process.send) return
   process.on('message', (raw) => {
-    const msg = raw as { op?: string; reqId?: number }
+    const msg = raw as { op?: string; reqId?: number; file?: unknown }
     if (msg.reqId === undefined) return
-    if (msg.op === 'memory') {
+    if (msg.op === 'profile-start' || msg.op === 'profile-stop') {
+      profile(msg.op, msg.file).then(
+        (ok) => process.send!({ reqId: msg.reqId, ok }),
+        (err: unknown) => process.send!({ reqId: msg.reqId, ok: false, error: String(err) }),
+      )
+    } else if (msg.op === 'memory') {
       const collected = typeof gc === 'function'
       if (collected) {
         // Two passes: the first may only promote what the second frees.

@@ -21,6 +21,9 @@ export async function startRawWs(id: ContenderId, mode: 'naive' | 'buffer' | 'tu
     buffered: async () => (await handle.probe<{ buffered: number | null }>('buffered'))?.buffered ?? undefined,
     notes: [],
     diagnostics: () => handle.diagnostics(),
+    profile: async (op, prefix) => {
+      await handle.profile(op, prefix && `${prefix}.cpuprofile`)
+    },
     stop: () => handle.stop(),
   }
 }

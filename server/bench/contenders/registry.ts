@@ -5,8 +5,6 @@ import { startSwitchboard, startSwitchboardRedis } from './switchboard.ts'
 
 export interface StartOptions {
   secret: string
-  /** Extra node flags for Switchboard instances (profiling). */
-  switchboardNodeArgs?: string[]
 }
 
 export function startContender(id: ContenderId, o: StartOptions): Promise<Contender> {
@@ -20,8 +18,8 @@ export function startContender(id: ContenderId, o: StartOptions): Promise<Conten
     case 'socketio':
       return startSocketIo(o.secret)
     case 'switchboard':
-      return startSwitchboard({ secret: o.secret, nodeArgs: o.switchboardNodeArgs })
+      return startSwitchboard({ secret: o.secret })
     case 'switchboard-redis':
-      return startSwitchboardRedis({ secret: o.secret, nodeArgs: o.switchboardNodeArgs })
+      return startSwitchboardRedis({ secret: o.secret })
   }
 }

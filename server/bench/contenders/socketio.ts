@@ -21,6 +21,9 @@ export async function startSocketIo(secret: string): Promise<Contender> {
     buffered: async () => (await handle.probe<{ buffered: number | null }>('buffered'))?.buffered ?? undefined,
     notes: [],
     diagnostics: () => handle.diagnostics(),
+    profile: async (op, prefix) => {
+      await handle.profile(op, prefix && `${prefix}.cpuprofile`)
+    },
     stop: () => handle.stop(),
   }
 }

@@ -15,7 +15,9 @@ import { type Contender, ContenderUnavailable } from './contender.ts'
  * (`node server/src/main.ts`) as a child process, configured by environment,
  * clients on `/ws/connect?token=`, publishes on `POST /api/publish`. The memory
  * probe is preloaded with `--import` (the server code is untouched) so heap
- * after GC can be read; CPU and RSS come from /proc.
+ * after GC can be read; CPU and RSS come from /proc. Runs with
+ * DATABASE_ENABLED=false (what the issue's ratios are about: auth, routing and
+ * the typed envelope on top of ws).
  */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const MAIN = path.join(ROOT, 'server/src/main.ts')
@@ -42,6 +44,9 @@ function baseEnv(secret: string, port: number, dataDir: string): Record<string, 
     WS_MAX_CONNECTIONS_PER_IP_PER_MINUTE: '1000000',
     MAX_CONNECTIONS_PER_USER: '1000000',
     DATA_DIR: dataDir,
+    // The real-time core only: no ORM, in-memory history. Persistence (connection
+    // registry, logs) is a later layer with its own costs; see BENCHMARKS.md.
+    DATABASE_ENABLED: 'false',
   }
 }
 
@@ -77,6 +82,11 @@ function contenderOf(
     buffered: async () => undefined,
     origin: ORIGIN,
     notes,
+    profile: async (op, prefix) => {
+      await Promise.all(
+        instances.map((i, k) => i.handle.profile(op, prefix && `${prefix}${instances.length > 1 ? `-${'AB'[k]}` : ''}.cpuprofile`)),
+      )
+    },
     diagnostics: () => instances.map((i) => i.handle.diagnostics()).filter(Boolean).join('\n'),
     stop: async () => {
       await Promise.all(instances.map((i) => i.handle.stop()))

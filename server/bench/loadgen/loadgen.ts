@@ -211,11 +211,23 @@ export class LoadGen {
     await Promise.all(this.workers.map((w) => w.request({ op: 'close' })))
   }
 
+  /** Ends the generator processes and waits (bounded) until they are gone, so none is left behind. */
   async stop(): Promise<void> {
-    for (const p of [...this.workers, this.publisher]) {
-      if (p.child.connected) p.child.disconnect()
-      if (p.child.exitCode === null) p.child.kill()
-    }
+    await Promise.all(
+      [...this.workers, this.publisher].map(
+        (p) =>
+          new Promise<void>((resolve) => {
+            if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve()
+            const timer = setTimeout(resolve, 3_000)
+            p.child.once('exit', () => {
+              clearTimeout(timer)
+              resolve()
+            })
+            if (p.child.connected) p.child.disconnect()
+            p.child.kill()
+          }),
+      ),
+    )
   }
 
   async #setProgress(intervalMs: number): Promise<void> {

@@ -3,7 +3,7 @@ import type { Contender } from '../contenders/contender.ts'
 import type { ChannelPlan, ChannelRange } from '../loadgen/channel-plan.ts'
 import type { ConnectResult, ProcCpu, ReceiveReport } from '../loadgen/loadgen.ts'
 import type { PublishResult } from '../loadgen/publisher.ts'
-import { CpuMeter } from '../proc-stats.ts'
+import { CpuMeter, hostBusyMicros } from '../proc-stats.ts'
 import type { RunContext } from './scenario.ts'
 
 /**
@@ -25,6 +25,10 @@ export interface PhaseResult {
   expected: number
   report: ReceiveReport
   serverCpuUs: number
+  /** Kernel part of serverCpuUs (socket writes; on loopback also the receiving side's TCP work). */
+  serverSysUs: number
+  /** CPU the whole machine used in the phase (every process, the bench's and others'). */
+  hostCpuUs: number
   wallMs: number
 }
 
@@ -35,13 +39,43 @@ interface CommonPhase {
   sampleEvery: number
 }
 
-async function finish(ctx: RunContext, meter: CpuMeter, publishes: PublishResult[], drainMs: number): Promise<PhaseResult> {
+/** Server CPU meter plus the machine's busy time and the orchestrator's own CPU. */
+export class PhaseMeter {
+  readonly #server: CpuMeter
+  #host = 0
+  #self = process.cpuUsage()
+
+  constructor(pids: number[]) {
+    this.#server = new CpuMeter(pids)
+    this.#server.start()
+    this.#host = hostBusyMicros()
+    this.#self = process.cpuUsage()
+  }
+
+  stop() {
+    const self = process.cpuUsage(this.#self)
+    return { ...this.#server.stop(), hostCpuUs: hostBusyMicros() - this.#host, selfCpuUs: self.user + self.system }
+  }
+}
+
+async function finish(ctx: RunContext, meter: PhaseMeter, publishes: PublishResult[], drainMs: number): Promise<PhaseResult> {
   const published = ctx.loadgen.publishedVector(publishes)
   const drain = await ctx.loadgen.drain(published, drainMs)
-  const { cpuUs, wallMs } = meter.stop()
+  const { cpuUs, sysUs, wallMs, hostCpuUs, selfCpuUs } = meter.stop()
   const report = await ctx.loadgen.report(published)
+  report.gen.push({ name: 'orchestrator', cpuUs: selfCpuUs, wallMs })
   const publish = mergePublish(publishes)
-  return { publish, drained: drain.done, delivered: drain.received, expected: drain.expected, report, serverCpuUs: cpuUs, wallMs }
+  return {
+    publish,
+    drained: drain.done,
+    delivered: drain.received,
+    expected: drain.expected,
+    report,
+    serverCpuUs: cpuUs,
+    serverSysUs: sysUs,
+    hostCpuUs,
+    wallMs,
+  }
 }
 
 function mergePublish(rs: PublishResult[]): PublishResult {
@@ -63,8 +97,7 @@ export async function closedLoopPhase(
   o: CommonPhase & { fanout: number; window: number; ms: number },
 ): Promise<PhaseResult> {
   await ctx.loadgen.reset(o.sampleEvery)
-  const meter = new CpuMeter(c.cpuPids)
-  meter.start()
+  const meter = new PhaseMeter(c.cpuPids)
   const publish = await ctx.loadgen.publishClosedLoop(c.publish, {
     range: o.range,
     fanout: o.fanout,
@@ -89,8 +122,7 @@ export async function ratePhase(
   o: { streams: RateStream[]; concurrency: number; sampleEvery: number; ms: number; drainMs?: number },
 ): Promise<PhaseResult> {
   await ctx.loadgen.reset(o.sampleEvery)
-  const meter = new CpuMeter(c.cpuPids)
-  meter.start()
+  const meter = new PhaseMeter(c.cpuPids)
   const publishes = await Promise.all(
     o.streams.map((s) => ctx.loadgen.publishAtRate(c.publish, { ...s, durationMs: o.ms, concurrency: o.concurrency })),
   )
@@ -100,6 +132,8 @@ export async function ratePhase(
 export interface CpuFigures {
   /** Server CPU as % of one core over the phase. */
   serverPct: number
+  /** CPU used by processes outside the bench (other work on a shared machine), % of one core. */
+  otherPct: number
   /** Busiest load-generator process, % of one core. */
   genMaxPct: number
   /** All load-generator processes together, % of one core. */
@@ -110,19 +144,23 @@ export interface CpuFigures {
 /**
  * Who limited the phase: `server` when the server used ≥ 90% of a core;
  * `GEN-SAT` when a generator process did while the server did not (the figure
- * then understates the server); `CPU-SAT` when the machine's cores were all busy.
+ * then understates the server); `CPU-SAT` when the machine's cores were all
+ * busy; `HOST-BUSY` when processes outside the bench took ≥ 25% of a core (the
+ * machine is shared: such a run should be repeated when it is quieter).
  */
-export function cpuFigures(serverCpuUs: number, wallMs: number, gen: ProcCpu[]): CpuFigures {
+export function cpuFigures(p: PhaseResult): CpuFigures {
   const pct = (us: number, ms: number) => (ms > 0 ? us / (ms * 10) : 0)
-  const serverPct = pct(serverCpuUs, wallMs)
-  const gens = gen.map((g) => pct(g.cpuUs, g.wallMs))
+  const serverPct = pct(p.serverCpuUs, p.wallMs)
+  const gens = p.report.gen.map((g) => pct(g.cpuUs, g.wallMs))
   const genMaxPct = Math.max(0, ...gens)
   const genTotalPct = gens.reduce((a, b) => a + b, 0)
+  const otherPct = Math.max(0, pct(p.hostCpuUs, p.wallMs) - serverPct - genTotalPct)
   let bound = '-'
   if (serverPct >= 90) bound = 'server'
   else if (genMaxPct >= 90) bound = 'GEN-SAT'
+  else if (otherPct >= 25) bound = 'HOST-BUSY'
   else if (serverPct + genTotalPct >= 90 * os.availableParallelism()) bound = 'CPU-SAT'
-  return { serverPct, genMaxPct, genTotalPct, bound }
+  return { serverPct, otherPct, genMaxPct, genTotalPct, bound }
 }
 
 /** Flags for a phase that lost events or whose generator was the limit. */
@@ -133,6 +171,7 @@ export function phaseFlags(p: PhaseResult, cpu: CpuFigures): string[] {
   if (p.publish.errors > 0) flags.push(`${p.publish.errors} publish errors (${p.publish.firstError ?? ''})`)
   if (cpu.bound === 'GEN-SAT') flags.push('GEN-SAT')
   if (cpu.bound === 'CPU-SAT') flags.push('CPU-SAT')
+  if (cpu.otherPct >= 25) flags.push(`HOST-BUSY (others used ${cpu.otherPct.toFixed(0)}% of a core)`)
   return flags
 }
 

@@ -1,8 +1,7 @@
 import type { Contender } from '../contenders/contender.ts'
 import { singleChannel } from '../loadgen/channel-plan.ts'
 import type { BenchOptions } from '../options.ts'
-import { CpuMeter } from '../proc-stats.ts'
-import { connectAll } from './measure.ts'
+import { PhaseMeter, connectAll } from './measure.ts'
 import type { CaseResult, RunContext, Scenario } from './scenario.ts'
 
 interface S4Case {
@@ -20,7 +19,8 @@ export const s4Connect: Scenario<S4Case> = {
   title: 'S4 connect + auth + subscribe, and a reconnect storm',
   method:
     'N clients connect (≤100 handshakes in flight), each with its own JWT, and subscribe; then all drop and reconnect ' +
-    'at once (no limit). Server CPU µs per connection; storm time until every client is subscribed again.',
+    'at once (no limit). Server CPU µs per connection; storm time until every client is subscribed again; ' +
+    'non-server% = everything else busy during the connect phase (generator + other processes), % of one core.',
   metrics: [
     { key: 'cpuPerConn', label: 'srv µs/conn', digits: 0, ratio: true, targets: [
       { vs: 'ws-tuned', op: '<=', ratio: 1.5 },
@@ -30,18 +30,20 @@ export const s4Connect: Scenario<S4Case> = {
     { key: 'stormMs', label: 'storm ms', digits: 0, ratio: true },
     { key: 'stormCpuPerConn', label: 'storm µs/conn', digits: 0, ratio: true },
     { key: 'stormFailed', label: 'storm fails', digits: 0 },
+    { key: 'restPct', label: 'non-server%', digits: 0 },
   ],
   cases(o: BenchOptions): S4Case[] {
     return o.quick ? [{ name: '1k clients', conns: 1000 }] : [{ name: '5k clients', conns: 5000 }]
   },
   async run(ctx: RunContext, c: Contender, spec: S4Case): Promise<CaseResult> {
-    const meter = new CpuMeter(c.cpuPids)
-    meter.start()
+    let meter = new PhaseMeter(c.cpuPids)
     const conn = await connectAll(ctx, c, singleChannel(spec.conns), 100)
     const connect = meter.stop()
-    meter.start()
+    meter = new PhaseMeter(c.cpuPids)
     const storm = await ctx.loadgen.storm(spec.conns)
     const stormCpu = meter.stop()
+    // Busy time of everything but the server (generator and other work), % of one core.
+    const restPct = (100 * (connect.hostCpuUs - connect.cpuUs)) / (connect.wallMs * 1000)
     return {
       metrics: {
         cpuPerConn: connect.cpuUs / spec.conns,
@@ -49,6 +51,7 @@ export const s4Connect: Scenario<S4Case> = {
         stormMs: storm.ms,
         stormCpuPerConn: stormCpu.cpuUs / spec.conns,
         stormFailed: storm.failed,
+        restPct,
       },
       flags: storm.failed > 0 ? [`storm: ${storm.failed} failed (${storm.errors[0] ?? ''})`] : [],
       notes: [],

@@ -37,13 +37,14 @@ export const s5Rooms: Scenario<S5Case> = {
     { key: 'personalCpu', label: 'personal µs/msg', digits: 2, ratio: true },
     { key: 'serverPct', label: 'srv CPU%', digits: 0 },
     { key: 'genMaxPct', label: 'gen max%', digits: 0 },
+    { key: 'otherPct', label: 'other%', digits: 0 },
     { key: 'bound', label: 'bound' },
   ],
   cases(o: BenchOptions, fdLimit: number): S5Case[] {
     if (o.quick) return [{ name: '1k conns, 100 rooms', conns: 1000, roomSize: 10, ms: 600 }]
     // The server holds one fd per connection: stay under its open-files limit.
     const conns = Math.min(20_000, Math.floor((fdLimit - 500) / 10) * 10)
-    return [{ name: `${(conns / 1000).toFixed(1)}k conns, ${conns / 10} rooms`, conns, roomSize: 10, ms: 4000 }]
+    return [{ name: `${(conns / 1000).toFixed(1)}k conns, ${conns / 10} rooms`, conns, roomSize: 10, ms: 3000 }]
   },
   async run(ctx: RunContext, c: Contender, spec: S5Case): Promise<CaseResult> {
     const plan: ChannelPlan = { rooms: spec.conns / spec.roomSize, personal: true, clients: spec.conns }
@@ -53,8 +54,8 @@ export const s5Rooms: Scenario<S5Case> = {
     const pr = await closedLoopPhase(ctx, c, { ...rooms, ms: spec.ms, sampleEvery: 256 })
     const personal = { range: personalRange(plan), fanout: 1, window: 5_000, eventBytes: 200, concurrency: 32 }
     const pp = await closedLoopPhase(ctx, c, { ...personal, ms: spec.ms, sampleEvery: 256 })
-    const cpuR = cpuFigures(pr.serverCpuUs, pr.wallMs, pr.report.gen)
-    const cpuP = cpuFigures(pp.serverCpuUs, pp.wallMs, pp.report.gen)
+    const cpuR = cpuFigures(pr)
+    const cpuP = cpuFigures(pp)
     return {
       metrics: {
         roomRate: (pr.delivered / pr.wallMs) * 1000,
@@ -63,6 +64,7 @@ export const s5Rooms: Scenario<S5Case> = {
         personalCpu: pp.serverCpuUs / Math.max(1, pp.delivered),
         serverPct: cpuR.serverPct,
         genMaxPct: Math.max(cpuR.genMaxPct, cpuP.genMaxPct),
+        otherPct: Math.max(cpuR.otherPct, cpuP.otherPct),
         bound: cpuR.bound === cpuP.bound ? cpuR.bound : `${cpuR.bound}/${cpuP.bound}`,
       },
       flags: [...phaseFlags(pr, cpuR).map((f) => `rooms: ${f}`), ...phaseFlags(pp, cpuP).map((f) => `personal: ${f}`)],

@@ -47,7 +47,7 @@ export const s6SlowConsumers: Scenario<S6Case> = {
   ],
   cases(o: BenchOptions): S6Case[] {
     if (o.quick) return [{ name: '300 subs, 3 slow', subs: 300, rate: 20, bulkRate: 50, bulkBytes: 65_536, baseMs: 600, slowMs: 1500 }]
-    return [{ name: '1k subs × 20/s, 10 slow', subs: 1000, rate: 20, bulkRate: 50, bulkBytes: 65_536, baseMs: 5000, slowMs: 10_000 }]
+    return [{ name: '1k subs × 20/s, 10 slow', subs: 1000, rate: 20, bulkRate: 50, bulkBytes: 65_536, baseMs: 4000, slowMs: 8000 }]
   },
   async run(ctx: RunContext, c: Contender, spec: S6Case): Promise<CaseResult> {
     const plan: ChannelPlan = { rooms: 1, personal: false, clients: spec.subs, slowEvery: 100 }
@@ -55,7 +55,7 @@ export const s6SlowConsumers: Scenario<S6Case> = {
     const main = { range: roomRange(plan), ratePerSec: spec.rate, eventBytes: 200 }
     const bulk = { range: bulkRange(plan), ratePerSec: spec.bulkRate, eventBytes: spec.bulkBytes }
     const every = sampleEveryFor((spec.subs * spec.rate * spec.baseMs) / 1000, 30_000)
-    await ratePhase(ctx, c, { streams: [main], concurrency: 16, ms: 300, sampleEvery: 0 })
+    await ratePhase(ctx, c, { streams: [main], concurrency: 16, ms: ctx.options.quick ? 300 : 1000, sampleEvery: 0 })
     const base = await ratePhase(ctx, c, { streams: [main], concurrency: 16, ms: spec.baseMs, sampleEvery: every })
 
     const paused = await ctx.loadgen.pause()
@@ -84,7 +84,7 @@ export const s6SlowConsumers: Scenario<S6Case> = {
     const ratio = s.p99 / b.p99
     const allClosed = after.pausedCount > 0 && after.pausedClosed >= after.pausedCount
     const bounded = allClosed || growthMB <= BOUNDED_GROWTH_MB
-    const cpu = cpuFigures(slow.serverCpuUs, slow.wallMs, slow.report.gen)
+    const cpu = cpuFigures(slow)
     const codes = Object.entries(after.closeCodes).map(([code, n]) => `${n}×${code}`).join(' ')
     return {
       metrics: {
