@@ -8,7 +8,6 @@ import type { Config } from './config.ts'
 import { historyPolicyResolver } from './history/history-policy.ts'
 import type { HistoryStore } from './history/history.ts'
 import { MemoryHistory } from './history/memory-history.ts'
-import { DatabaseHistory } from './history/database-history.ts'
 import { installErrorHandler } from './http-errors.ts'
 import { publishRoutes } from './modules/publish/routes.ts'
 import { statsRoutes } from './modules/stats/routes.ts'
@@ -18,7 +17,7 @@ import connectionsPlugin from './modules/connections/plugin.ts'
 import logsPlugin from './modules/logs/plugin.ts'
 import { LogTap } from './modules/logs/log-tap.ts'
 import notificationsPlugin, { registerNotificationsUnavailable } from './modules/notifications/plugin.ts'
-import dbPlugin, { type DbPluginOptions } from './plugins/db.ts'
+import dbPlugin, { createDatabaseHistory, type DbPluginOptions } from './plugins/db.ts'
 import authPlugin from './plugins/auth.ts'
 import metricsPlugin, { Metrics } from './plugins/metrics.ts'
 import realtimePlugin from './plugins/realtime.ts'
@@ -81,10 +80,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await app.register(dbPlugin, { config, ...(overrides.database ? { settings: overrides.database } : {}), ...(overrides.orm ? { orm: overrides.orm } : {}) })
   }
   const databaseHistory = config.HISTORY_STORE === 'database' || (config.HISTORY_STORE === 'auto' && config.DATABASE_ENABLED)
-  const onAppendFailure = ({ err, failures }: { err: unknown; failures: number }) =>
-    app.log.warn({ err, failures }, 'history append failed: events went out live without a position; their streams start a new epoch')
-  const history =
-    overrides.history ?? (databaseHistory ? new DatabaseHistory(app.orm, policyOfKey, { onAppendFailure }) : new MemoryHistory(policyOfKey))
+  const history = overrides.history ?? (databaseHistory ? createDatabaseHistory(app, policyOfKey) : new MemoryHistory(policyOfKey))
   await app.register(realtimePlugin, {
     config,
     bus: overrides.bus ?? new MemoryBus(),

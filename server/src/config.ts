@@ -44,6 +44,8 @@ export const ConfigSchema = Type.Object({
 
   DATABASE_URL: Type.String({ default: '' }),
   DATA_DIR: Type.String({ default: './data' }),
+  /** PostgreSQL schema for Switchboard's tables (empty: the connection's default, `public`). */
+  DATABASE_SCHEMA: Type.String({ pattern: '^([a-z_][a-z0-9_]{0,62})?$', default: '' }),
   /** false: no ORM at all (core tests, some benches); history falls back to memory. */
   DATABASE_ENABLED: Type.Boolean({ default: true }),
   MIGRATE_ON_START: Type.Boolean({ default: true }),

@@ -21,7 +21,7 @@ let code = 0
 try {
   switch (command) {
     case 'up': {
-      const applied = await migrateUp(orm)
+      const applied = await migrateUp(orm, settings.schema)
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'nothing to apply')
       break
     }

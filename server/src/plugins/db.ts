@@ -2,6 +2,8 @@ import { basename, dirname } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
+import { DatabaseHistory } from '../history/database-history.ts'
+import type { HistoryPolicy } from '../history/history.ts'
 import { acquireDataDirLock, type DataDirLock } from '../storage/data-dir-lock.ts'
 import { databaseSettings, driverOf, initOrm, migrateUp, type DatabaseSettings, type Orm } from '../storage/database.ts'
 import { RetentionJob } from '../storage/retention.ts'
@@ -80,3 +82,16 @@ async function dbPlugin(app: FastifyInstance, opts: DbPluginOptions) {
 }
 
 export default fp(dbPlugin, { name: 'switchboard-db', fastify: '5.x' })
+
+/**
+ * Channel history in this app's database: append failures are logged (at
+ * most every 10 s), expired events are purged by the retention job.
+ */
+export function createDatabaseHistory(app: FastifyInstance, policyOfKey: (streamKey: string) => HistoryPolicy): DatabaseHistory {
+  const history = new DatabaseHistory(app.orm, policyOfKey, {
+    onAppendFailure: ({ err, failures }) =>
+      app.log.warn({ err, failures }, 'history append failed: events went out live without a position; their streams start a new epoch'),
+  })
+  app.retention.add({ name: 'channel_message', run: () => history.purgeExpired() })
+  return history
+}

@@ -37,10 +37,16 @@ export function pgliteDir(dataDir: string): string {
 
 /** Settings from the server's configuration; `log` and `schema` are the caller's. */
 export function databaseSettings(
-  config: { DATABASE_URL: string; DATA_DIR: string; DATABASE_POOL_MAX: number },
+  config: { DATABASE_URL: string; DATA_DIR: string; DATABASE_POOL_MAX: number; DATABASE_SCHEMA: string },
   extra: Pick<DatabaseSettings, 'log' | 'schema'> = {},
 ): DatabaseSettings {
-  return { url: config.DATABASE_URL, dataDir: pgliteDir(config.DATA_DIR), poolMax: config.DATABASE_POOL_MAX, ...extra }
+  return {
+    url: config.DATABASE_URL,
+    dataDir: pgliteDir(config.DATA_DIR),
+    poolMax: config.DATABASE_POOL_MAX,
+    ...(config.DATABASE_SCHEMA ? { schema: config.DATABASE_SCHEMA } : {}),
+    ...extra,
+  }
 }
 
 export function driverOf(settings: Pick<DatabaseSettings, 'url'>): DatabaseDriver {
