@@ -7,8 +7,10 @@ export interface BenchOptions {
   contenders: ContenderId[]
   json: string | undefined
   workers: number
-  /** CPU-profile every contender during S1's measured phase into this directory. */
+  /** CPU-profile every contender during S1's and S5's measured phases and S4's connects into this directory. */
   profileDir: string | undefined
+  /** Run Switchboard from this commit (git ref) rather than the working tree. */
+  snapshot: string | undefined
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -17,7 +19,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --contenders a,b        ${CONTENDER_IDS.join(',')}
   --json <file>           also write the results as JSON
   --workers <n>           client-worker processes (default 2)
-  --profile <dir>         CPU-profile each server during S1's measured phase into <dir> (*.cpuprofile)
+  --profile <dir>         CPU-profile each server during S1/S5's measured phases and S4's connects into <dir>
+  --snapshot <ref>        run Switchboard from a commit (git archive to a temp dir), not the working tree
   --help`
 
 export class UsageError extends Error {
@@ -25,7 +28,7 @@ export class UsageError extends Error {
 }
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
-  const o: BenchOptions = { quick: false, only: undefined, contenders: [...CONTENDER_IDS], json: undefined, workers: 2, profileDir: undefined }
+  const o: BenchOptions = { quick: false, only: undefined, contenders: [...CONTENDER_IDS], json: undefined, workers: 2, profileDir: undefined, snapshot: undefined }
   let contendersGiven = false
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
@@ -63,6 +66,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
         break
       case '--profile':
         o.profileDir = value()
+        break
+      case '--snapshot':
+        o.snapshot = value()
         break
       case '--help':
       case '-h':

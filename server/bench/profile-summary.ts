@@ -61,6 +61,23 @@ export function summariseProfile(file: string, top = 25): string {
     const area = areaOf(url, functionName)
     areas.set(area, (areas.get(area) ?? 0) + t)
   }
+  // Inclusive samples of the project's own functions (server/, shared/): a
+  // function's self samples plus its callees', counted once per stack even when
+  // the function recurses.
+  const parent = new Map<number, number>()
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
+  const inclusive = new Map<string, number>()
+  for (const [id, t] of self) {
+    const seen = new Set<string>()
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const { functionName, url, lineNumber } = byId.get(at)!.callFrame
+      if (!/\/(server|shared)\/src\//.test(url)) continue
+      const key = `${functionName || '(anonymous)'} ${areaOf(url, functionName)}:${lineNumber + 1}`
+      if (seen.has(key)) continue
+      seen.add(key)
+      inclusive.set(key, (inclusive.get(key) ?? 0) + t)
+    }
+  }
   const pct = (t: number) => `${((100 * t) / Math.max(1, busy)).toFixed(1)}%`
   const list = (m: Map<string, number>, n: number) =>
     [...m]
@@ -72,8 +89,10 @@ export function summariseProfile(file: string, top = 25): string {
     `${busy} busy samples (~${((busy * interval) / 1000).toFixed(0)} ms at ${(interval / 1000).toFixed(2)} ms each); self time as % of busy samples`,
     'by area:',
     list(areas, 15),
-    'by function:',
+    'by function (self):',
     list(fns, top),
+    'project functions, inclusive (self + callees):',
+    list(inclusive, 15),
   ].join('\n')
 }
 

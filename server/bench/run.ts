@@ -1,9 +1,12 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import type { Contender, ContenderId } from './contenders/contender.ts'
 import { CONTENDER_LABELS, ContenderUnavailable } from './contenders/contender.ts'
 import { startContender } from './contenders/registry.ts'
+import { prepareSnapshot } from './contenders/snapshot.ts'
+import { PROJECT_ROOT } from './contenders/switchboard.ts'
 import { LoadGen } from './loadgen/loadgen.ts'
 import { type BenchOptions, USAGE, UsageError, parseOptions } from './options.ts'
 import { machineInfo } from './proc-stats.ts'
@@ -49,7 +52,7 @@ async function runCase(ctx: RunContext, s: AnyScenario, spec: { name: string } &
   if (known) return { ...record, skipped: known }
   let contender: Contender | undefined
   try {
-    contender = await startContender(id, { secret: ctx.loadgen.secret })
+    contender = await startContender(id, { secret: ctx.loadgen.secret, switchboardRoot: ctx.switchboardRoot })
     record.result = await withTimeout(s.run(ctx, contender, spec), CASE_TIMEOUT_MS, `${s.id} ${spec.name} on ${id}`)
     for (const n of contender.notes) record.result.notes.push(`${id}: ${n}`)
   } catch (err) {
@@ -88,14 +91,29 @@ async function main(options: BenchOptions): Promise<number> {
   }
 
   console.log(`## Switchboard benchmark${options.quick ? ' (--quick)' : ''}\n`)
-  if (options.profileDir) console.log(`Profiling the S1 measured phases into ${options.profileDir}: figures include the profiler's overhead.\n`)
+  if (options.profileDir) console.log(`Profiling measured phases into ${options.profileDir}: figures include the profiler's overhead.\n`)
   console.log(renderMachine(machine))
   console.log(`Contenders: ${options.contenders.map((c) => `${c} = ${CONTENDER_LABELS[c]}`).join('; ')}\n`)
+
+  let switchboardRoot: string | undefined
+  let commit = 'working tree'
+  if (options.snapshot) {
+    const snap = prepareSnapshot(PROJECT_ROOT, options.snapshot)
+    switchboardRoot = snap.root
+    commit = snap.commit
+  } else {
+    try {
+      commit = `working tree on ${execFileSync('git', ['-C', PROJECT_ROOT, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim()}`
+    } catch {
+      // not a git checkout
+    }
+  }
+  console.log(`Switchboard from: ${commit}\n`)
 
   const startedAt = new Date().toISOString()
   const t0 = performance.now()
   const loadgen = await LoadGen.start(options.workers, randomBytes(32).toString('hex'))
-  const ctx: RunContext = { loadgen, options, fdLimit: machine.openFilesLimit, log }
+  const ctx: RunContext = { loadgen, options, fdLimit: machine.openFilesLimit, log, switchboardRoot }
   const records: RunRecord[] = []
   const checks: TargetCheck[] = []
   let failed = false
@@ -118,17 +136,18 @@ async function main(options: BenchOptions): Promise<number> {
 
   const profiles: Record<string, string> = {}
   if (options.profileDir) {
-    for (const f of readdirSync(options.profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
+    for (const f of readdirSync(options.profileDir).filter((f) => f.endsWith('.cpuprofile')).sort()) {
       const summary = summariseProfile(path.join(options.profileDir, f))
       profiles[f] = summary
-      console.log(`### CPU profile ${f}\n\n${summary}\n`)
+      // Switchboard's are printed; the others stay in the directory for comparison.
+      if (f.includes('switchboard')) console.log(`### CPU profile ${f}\n\n\`\`\`\n${summary}\n\`\`\`\n`)
     }
   }
 
   const seconds = (performance.now() - t0) / 1000
   console.log(`Total time ${seconds.toFixed(0)} s.`)
   if (options.json) {
-    writeFileSync(options.json, JSON.stringify({ startedAt, seconds, machine, options, records, targets: checks, profiles }, null, 2))
+    writeFileSync(options.json, JSON.stringify({ startedAt, seconds, machine, switchboard: commit, options, records, targets: checks, profiles }, null, 2))
     log(`results written to ${options.json}`)
   }
   return failed ? 1 : 0

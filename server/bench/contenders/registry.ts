@@ -5,6 +5,8 @@ import { startSwitchboard, startSwitchboardRedis } from './switchboard.ts'
 
 export interface StartOptions {
   secret: string
+  /** Run Switchboard from this directory (a snapshot) instead of the working tree. */
+  switchboardRoot?: string
 }
 
 export function startContender(id: ContenderId, o: StartOptions): Promise<Contender> {
@@ -18,8 +20,8 @@ export function startContender(id: ContenderId, o: StartOptions): Promise<Conten
     case 'socketio':
       return startSocketIo(o.secret)
     case 'switchboard':
-      return startSwitchboard({ secret: o.secret })
+      return startSwitchboard({ secret: o.secret, root: o.switchboardRoot })
     case 'switchboard-redis':
-      return startSwitchboardRedis({ secret: o.secret })
+      return startSwitchboardRedis({ secret: o.secret, root: o.switchboardRoot })
   }
 }

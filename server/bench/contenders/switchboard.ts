@@ -19,13 +19,15 @@ import { type Contender, ContenderUnavailable } from './contender.ts'
  * DATABASE_ENABLED=false (what the issue's ratios are about: auth, routing and
  * the typed envelope on top of ws).
  */
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const MAIN = path.join(ROOT, 'server/src/main.ts')
+/** The project root: where server/src/main.ts is run from unless a snapshot is given. */
+export const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const PRELOAD = fileURLToPath(new URL('./probe-preload.ts', import.meta.url))
 const ORIGIN = 'http://127.0.0.1'
 
 export interface SwitchboardOptions {
   secret: string
+  /** Directory holding server/src/main.ts (a snapshot of a commit), default the working tree. */
+  root?: string
   /** Extra node flags for every instance (e.g. --cpu-prof). */
   nodeArgs?: string[]
   /** Extra environment for every instance. */
@@ -54,7 +56,8 @@ async function startInstance(o: SwitchboardOptions, name: string, extraEnv: Reco
   const port = await freePort()
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sb-bench-'))
   const env = { ...baseEnv(o.secret, port, dataDir), ...extraEnv, ...o.env }
-  const handle = spawnNode(['--expose-gc', '--import', PRELOAD, ...(o.nodeArgs ?? []), MAIN], env, name, ROOT)
+  const root = o.root ?? PROJECT_ROOT
+  const handle = spawnNode(['--expose-gc', '--import', PRELOAD, ...(o.nodeArgs ?? []), path.join(root, 'server/src/main.ts')], env, name, root)
   const up = await waitForHttp(port, '/health', 30_000, () => !handle.exited)
   if (!up) {
     await handle.stop(1_000)

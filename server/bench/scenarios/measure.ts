@@ -1,4 +1,5 @@
 import os from 'node:os'
+import path from 'node:path'
 import type { Contender } from '../contenders/contender.ts'
 import type { ChannelPlan, ChannelRange } from '../loadgen/channel-plan.ts'
 import type { ConnectResult, ProcCpu, ReceiveReport } from '../loadgen/loadgen.ts'
@@ -10,6 +11,21 @@ import type { RunContext } from './scenario.ts'
  * Building blocks the scenarios share: connect everyone or fail loudly, and
  * measured phases that bracket publishing + draining with server CPU readings.
  */
+
+/**
+ * Runs `fn` under a CPU profile of the contender's server processes when
+ * `--profile <dir>` was given: `<dir>/<label>-<contender>.cpuprofile`.
+ */
+export async function withProfile<T>(ctx: RunContext, c: Contender, label: string, fn: () => Promise<T>): Promise<T> {
+  const dir = ctx.options.profileDir
+  if (!dir) return fn()
+  await c.profile('start')
+  try {
+    return await fn()
+  } finally {
+    await c.profile('stop', path.join(dir, `${label}-${c.id}`))
+  }
+}
 
 export async function connectAll(ctx: RunContext, c: Contender, plan: ChannelPlan, concurrency: number): Promise<ConnectResult> {
   const r = await ctx.loadgen.connect(c.client, plan, concurrency, c.origin)

@@ -1,8 +1,7 @@
-import path from 'node:path'
 import type { Contender } from '../contenders/contender.ts'
 import { roomRange, singleChannel } from '../loadgen/channel-plan.ts'
 import type { BenchOptions } from '../options.ts'
-import { closedLoopPhase, connectAll, cpuFigures, phaseFlags } from './measure.ts'
+import { closedLoopPhase, connectAll, cpuFigures, phaseFlags, withProfile } from './measure.ts'
 import type { CaseResult, RunContext, Scenario } from './scenario.ts'
 
 interface S1Case {
@@ -56,10 +55,7 @@ export const s1Fanout: Scenario<S1Case> = {
     const phase = { range: roomRange(plan), fanout: spec.subs, window: Math.max(20 * spec.subs, 50_000), eventBytes: 200, concurrency: 4 }
     // Warm-up (JIT, buffers) with the same load, not measured.
     await closedLoopPhase(ctx, c, { ...phase, ms: spec.warmMs, sampleEvery: 0 })
-    const profileDir = ctx.options.profileDir
-    if (profileDir) await c.profile('start')
-    const p = await closedLoopPhase(ctx, c, { ...phase, ms: spec.ms, sampleEvery: 1024 })
-    if (profileDir) await c.profile('stop', path.join(profileDir, `S1-${spec.subs}-${c.id}`))
+    const p = await withProfile(ctx, c, `S1-${spec.subs}`, () => closedLoopPhase(ctx, c, { ...phase, ms: spec.ms, sampleEvery: 1024 }))
     const cpu = cpuFigures(p)
     return {
       metrics: {

@@ -1,7 +1,7 @@
 import type { Contender } from '../contenders/contender.ts'
 import { singleChannel } from '../loadgen/channel-plan.ts'
 import type { BenchOptions } from '../options.ts'
-import { PhaseMeter, connectAll } from './measure.ts'
+import { PhaseMeter, connectAll, withProfile } from './measure.ts'
 import type { CaseResult, RunContext, Scenario } from './scenario.ts'
 
 interface S4Case {
@@ -37,7 +37,7 @@ export const s4Connect: Scenario<S4Case> = {
   },
   async run(ctx: RunContext, c: Contender, spec: S4Case): Promise<CaseResult> {
     let meter = new PhaseMeter(c.cpuPids)
-    const conn = await connectAll(ctx, c, singleChannel(spec.conns), 100)
+    const conn = await withProfile(ctx, c, 'S4-connect', () => connectAll(ctx, c, singleChannel(spec.conns), 100))
     const connect = meter.stop()
     meter = new PhaseMeter(c.cpuPids)
     const storm = await ctx.loadgen.storm(spec.conns)

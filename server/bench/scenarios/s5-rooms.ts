@@ -1,7 +1,7 @@
 import type { Contender } from '../contenders/contender.ts'
 import { type ChannelPlan, personalRange, roomRange } from '../loadgen/channel-plan.ts'
 import type { BenchOptions } from '../options.ts'
-import { closedLoopPhase, connectAll, cpuFigures, phaseFlags } from './measure.ts'
+import { closedLoopPhase, connectAll, cpuFigures, phaseFlags, withProfile } from './measure.ts'
 import type { CaseResult, RunContext, Scenario } from './scenario.ts'
 
 interface S5Case {
@@ -51,7 +51,7 @@ export const s5Rooms: Scenario<S5Case> = {
     await connectAll(ctx, c, plan, 300)
     const rooms = { range: roomRange(plan), fanout: spec.roomSize, window: 20_000, eventBytes: 200, concurrency: 32 }
     await closedLoopPhase(ctx, c, { ...rooms, ms: Math.min(1000, spec.ms / 2), sampleEvery: 0 })
-    const pr = await closedLoopPhase(ctx, c, { ...rooms, ms: spec.ms, sampleEvery: 256 })
+    const pr = await withProfile(ctx, c, 'S5-rooms', () => closedLoopPhase(ctx, c, { ...rooms, ms: spec.ms, sampleEvery: 256 }))
     const personal = { range: personalRange(plan), fanout: 1, window: 5_000, eventBytes: 200, concurrency: 32 }
     const pp = await closedLoopPhase(ctx, c, { ...personal, ms: spec.ms, sampleEvery: 256 })
     const cpuR = cpuFigures(pr)

@@ -41,6 +41,8 @@ export interface RunContext {
   loadgen: LoadGen
   options: BenchOptions
   fdLimit: number
+  /** Where Switchboard runs from when not the working tree. */
+  switchboardRoot?: string
   log: (line: string) => void
 }
 
