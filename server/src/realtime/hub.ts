@@ -173,9 +173,12 @@ export class Hub {
         for (const c of this.connections.values()) if (c.principal !== null && c.sendBytes(bytes)) sent++
         break
     }
-    this.stats.totalMessagesSent += sent
-    this.stats.totalBroadcasts++
-    this.stats.lastBroadcastAt = new Date().toISOString()
+    // reference 002 counts broadcasts that reached someone; an event to an empty room is not one
+    if (sent > 0) {
+      this.stats.totalMessagesSent += sent
+      this.stats.totalBroadcasts++
+      this.stats.lastBroadcastAt = new Date().toISOString()
+    }
     this.#metrics.delivered(event.type, sent, performance.timeOrigin + performance.now() - event.publishedAt)
     return sent
   }

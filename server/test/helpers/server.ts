@@ -28,7 +28,10 @@ export async function startServer(
   const app = await buildApp(config, 'logger' in overrides || overrides.logStream ? overrides : { logger: false, ...overrides })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const port = (app.server.address() as { port: number }).port
-  const sign = createSigner({ key: config.JWT_SECRET, algorithm: 'HS256' })
+  // HS256 only: asymmetric-key tests sign their own tokens
+  const sign = config.JWT_SECRET ? createSigner({ key: config.JWT_SECRET, algorithm: 'HS256' }) : () => {
+    throw new Error('no JWT_SECRET: sign tokens in the test')
+  }
   let closed = false
   const close = async () => {
     if (closed) return

@@ -153,3 +153,24 @@ t.test('graceful shutdown closes sockets with 1001', async (t) => {
   t.equal(await c.closed(), CLOSE_CODES.GOING_AWAY)
   await closing
 })
+
+t.test('ES256 with a public key: algorithms are pinned, an HS256 token made with the public key is refused', async (t) => {
+  const { generateKeyPairSync } = await import('node:crypto')
+  const { createSigner } = await import('fast-jwt')
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const pub = publicKey.export({ type: 'spki', format: 'pem' }).toString()
+  const s = await startServer(t, { JWT_SECRET: '', JWT_ALGORITHMS: 'ES256', JWT_PUBLIC_KEY: pub })
+  const exp = Math.floor(Date.now() / 1000) + 600
+  const good = createSigner({ key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), algorithm: 'ES256' })({ ...alice, exp })
+  const ok = await RawClient.open(`${s.ws}/ws`)
+  t.match(await ok.request({ type: 'auth', token: good }), { type: 'auth_success', user: 'alice' })
+  ok.close()
+  // the classic algorithm confusion: HS256 "signed" with the public key as the HMAC secret
+  const { createHmac } = await import('node:crypto')
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url')
+  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ ...alice, exp })}`
+  const confused = `${unsigned}.${createHmac('sha256', pub).update(unsigned).digest('base64url')}`
+  const bad = await RawClient.open(`${s.ws}/ws`)
+  t.match(await bad.request({ type: 'auth', token: confused }), { type: 'auth_error', code: 'AUTH_FAILED' })
+  t.equal(await bad.closed(), 4001)
+})
