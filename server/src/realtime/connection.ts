@@ -3,6 +3,7 @@ import { ERROR_CODES } from '@switchboard/shared'
 import type { WebSocket } from 'ws'
 import type { Principal } from '../plugins/auth.ts'
 import type { ConnectionInfo } from './connection-observer.ts'
+import { writeText } from './frame-writer.ts'
 
 /** Per-channel subscription state on one connection. */
 export interface Subscription {
@@ -26,8 +27,6 @@ export interface ConnectionSink {
   onSlowConsumer(connection: Connection): void
   onSendError(connection: Connection): void
 }
-
-const TEXT = { binary: false } as const
 
 /** Live events held back during one recovery; past this the client is too far behind. */
 export const MAX_PENDING = 10_000
@@ -112,7 +111,7 @@ export class Connection implements ConnectionInfo {
       return false
     }
     try {
-      this.socket.send(bytes, TEXT)
+      writeText(this.socket, bytes)
     } catch {
       this.sink.onSendError(this)
       return false
