@@ -5,6 +5,7 @@ import { writeText } from '../../src/realtime/frame-writer.ts'
 t.test('one pre-framed text frame, memoised on the payload, reaches every socket intact', async (t) => {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false })
   t.teardown(() => wss.close())
+  await new Promise((r) => wss.once('listening', r))
   const port = (wss.address() as { port: number }).port
   const small = Buffer.from('{"type":"x","n":1}')
   const large = Buffer.from(JSON.stringify({ type: 'y', pad: 'z'.repeat(70_000) })) // needs the 64-bit length header
