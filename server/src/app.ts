@@ -23,6 +23,7 @@ import metricsPlugin, { Metrics } from './plugins/metrics.ts'
 import realtimePlugin from './plugins/realtime.ts'
 import { jsonDepthExceeds } from './realtime/frame-guards.ts'
 import { redactUrl } from './redact.ts'
+import { redisBackend } from './redis/backend.ts'
 
 export interface AppOverrides {
   bus?: Bus
@@ -79,11 +80,17 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   if (config.DATABASE_ENABLED) {
     await app.register(dbPlugin, { config, ...(overrides.database ? { settings: overrides.database } : {}), ...(overrides.orm ? { orm: overrides.orm } : {}) })
   }
-  const databaseHistory = config.HISTORY_STORE === 'database' || (config.HISTORY_STORE === 'auto' && config.DATABASE_ENABLED)
-  const history = overrides.history ?? (databaseHistory ? createDatabaseHistory(app, policyOfKey) : new MemoryHistory(policyOfKey))
+  // REDIS_URL: scale-out (bus, and history in Redis Streams unless HISTORY_STORE says otherwise)
+  const redis = config.REDIS_URL && overrides.bus === undefined ? redisBackend(config, instanceId, app.log.child({ room: 'redis' }), policyOfKey) : undefined
+  const redisHistory = config.HISTORY_STORE === 'redis' || (config.HISTORY_STORE === 'auto' && redis !== undefined)
+  const databaseHistory = config.HISTORY_STORE === 'database' || (config.HISTORY_STORE === 'auto' && config.DATABASE_ENABLED && !redisHistory)
+  const history =
+    overrides.history ??
+    (redisHistory && redis ? redis.history : databaseHistory ? createDatabaseHistory(app, policyOfKey) : new MemoryHistory(policyOfKey))
+  if (redis && history === redis.history) redis.bus.useHistory(redis.history)
   await app.register(realtimePlugin, {
     config,
-    bus: overrides.bus ?? new MemoryBus(),
+    bus: overrides.bus ?? redis?.bus ?? new MemoryBus(),
     history,
     historyPolicy,
     catalog: new EventCatalog(config.EVENT_SCHEMAS_FILE || undefined),

@@ -50,8 +50,8 @@ export const ConfigSchema = Type.Object({
   DATABASE_ENABLED: Type.Boolean({ default: true }),
   MIGRATE_ON_START: Type.Boolean({ default: true }),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
-  /** auto: database when DATABASE_ENABLED, else memory. */
-  HISTORY_STORE: Type.Union([Type.Literal('auto'), Type.Literal('memory'), Type.Literal('database')], { default: 'auto' }),
+  /** auto: Redis Streams when REDIS_URL is set, else database when DATABASE_ENABLED, else memory. */
+  HISTORY_STORE: Type.Union([Type.Literal('auto'), Type.Literal('memory'), Type.Literal('database'), Type.Literal('redis')], { default: 'auto' }),
   LOG_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 30 }),
   MAX_NOTIFICATIONS_PER_USER: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
   /** Batched writer (connection registry, logs): rows per flush, flush interval, buffer bound. */
@@ -86,6 +86,18 @@ export class ConfigError extends Error {
 
 const list = (s: string) =>
   s
+  /** Prefix of every Redis key and pub/sub channel: several deployments (or test runs) can share one Redis. */
+  REDIS_PREFIX: Type.String({ pattern: '^[A-Za-z0-9:_.{}-]{1,64}$', default: 'sb:' }),
+  /** A Redis command without a reply after this long fails (publish answers 503 instead of hanging). */
+  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1_000 }),
+  REDIS_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 2_000 }),
+  /** Cluster registry: each instance renews its lease this often; a lease not renewed for CLUSTER_LEASE_MS is dead. */
+  CLUSTER_HEARTBEAT_MS: Type.Integer({ minimum: 20, default: 5_000 }),
+  CLUSTER_LEASE_MS: Type.Integer({ minimum: 60, default: 15_000 }),
+  /** Channel patterns (`*` wildcards, comma-separated) with presence: who is subscribed, join/leave pushes. */
+  PRESENCE_CHANNELS: Type.String({ default: '' }),
+  /** Events a tenant may publish per second over HTTP, cluster-wide; 0 = unlimited. */
+  PUBLISH_RATE_PER_TENANT: Type.Integer({ minimum: 0, default: 0 }),
     .split(',')
     .map((x) => x.trim())
     .filter(Boolean)
@@ -137,3 +149,5 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
   return config
 }
+  if (config.HISTORY_STORE === 'redis' && !config.REDIS_URL) problems.push('HISTORY_STORE=redis needs REDIS_URL')
+  if (config.CLUSTER_LEASE_MS < 2 * config.CLUSTER_HEARTBEAT_MS) problems.push('CLUSTER_LEASE_MS must be at least twice CLUSTER_HEARTBEAT_MS')

@@ -2,13 +2,30 @@ import type { HubEvent } from '../realtime/event.ts'
 
 /**
  * Node-to-node messages. Not client protocol: they never reach a socket as is.
- * Each carries the sending instance's id so a receiver can tell its own echo.
+ * Each carries the sending instance's id (`origin`), for logs and for a
+ * receiver that must tell its own messages from others'.
  */
 export type DisconnectSelector =
   | { connectionId: string }
   | { tenant: string; user: string }
   | { tenant: string }
 
-export type ClusterMessage =
-  | { kind: 'event'; origin: string; event: HubEvent }
-  | { kind: 'disconnect'; origin: string; selector: DisconnectSelector; code: number; reason: string }
+/** An event for the hubs of every instance (each delivers it to its own local recipients). */
+export interface EventMessage {
+  kind: 'event'
+  origin: string
+  event: HubEvent
+}
+
+/** Close the connections a selector names, wherever they live (operator stop, revocation, tenant disabled). */
+export interface DisconnectMessage {
+  kind: 'disconnect'
+  origin: string
+  selector: DisconnectSelector
+  code: number
+  reason: string
+}
+
+export type ClusterMessage = EventMessage | DisconnectMessage
+
+export const CLUSTER_MESSAGE_KINDS: ReadonlySet<ClusterMessage['kind']> = new Set(['event', 'disconnect'])

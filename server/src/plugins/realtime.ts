@@ -72,7 +72,10 @@ async function realtimePlugin(app: FastifyInstance, opts: RealtimePluginOptions)
     channelAccess,
     countIn: (type) => metrics.messagesIn.inc({ type }),
     countRejected: (code) => metrics.errors.inc({ code }),
+    routingSettled: () => bus.settled?.(),
   }
+  // a bus that routes by topic (Redis) follows the hub's rooms
+  if (bus.interest !== undefined) hub.onRoomChange((room, active) => bus.interest!(room, active))
 
   const dispatcher = new Dispatcher(ctx)
   dispatcher.register('auth', CLIENT_FRAME_SCHEMAS.auth, authHandler)

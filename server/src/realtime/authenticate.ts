@@ -7,18 +7,33 @@ import { roomLabels } from './rooms.ts'
 /**
  * Makes a connection authenticated: per-user cap, identity rooms, observers,
  * then `auth_success`. Shared by the `auth` frame and `/ws/connect?token=`.
+ *
+ * In a cluster, `auth_success` waits (bounded) for two things: the cluster-wide
+ * per-user cap (`ctx.admission`), and the bus receiving the traffic of the rooms
+ * just joined (`ctx.routingSettled`), so that an event published after the
+ * client saw `auth_success` reaches it whatever instance published it. Alone
+ * (memory bus) neither exists and the reply is synchronous, as before.
  */
-export function completeAuthentication(ctx: RealtimeContext, c: Connection, principal: Principal, requestId: string | undefined): boolean {
+export function completeAuthentication(ctx: RealtimeContext, c: Connection, principal: Principal, requestId: string | undefined): void {
   if (ctx.hub.userConnectionCount(principal.tenant, principal.user) >= ctx.settings.maxConnectionsPerUser) {
     c.close(CLOSE_CODES.TOO_MANY_CONNECTIONS, 'too many connections for this user')
-    return false
+    return
   }
   c.principal = principal
   c.authenticatedAt = new Date()
   ctx.hub.joinIdentityRooms(c)
   ctx.hub.notify('authenticated', c)
-  sendAuthSuccess(c, principal, requestId)
-  return true
+  const admitted = ctx.admission?.(c)
+  const settled = ctx.routingSettled()
+  if (admitted === undefined && settled === undefined) {
+    sendAuthSuccess(c, principal, requestId)
+    return
+  }
+  // neither promise rejects by contract (admission fails open, settling is bounded)
+  void Promise.all([admitted, settled]).then(([ok]) => {
+    if (ok === false) c.close(CLOSE_CODES.TOO_MANY_CONNECTIONS, 'too many connections for this user')
+    else if (c.principal !== null) sendAuthSuccess(c, c.principal, requestId)
+  })
 }
 
 export function sendAuthSuccess(c: Connection, p: Principal, requestId: string | undefined): void {

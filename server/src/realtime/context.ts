@@ -2,6 +2,7 @@ import type { ErrorCode } from '@switchboard/shared'
 import type { FastifyBaseLogger } from 'fastify'
 import type { HistoryPolicy, HistoryStore } from '../history/history.ts'
 import type { Principal, VerifyResult } from '../plugins/auth.ts'
+import type { Connection } from './connection.ts'
 import type { Hub } from './hub.ts'
 
 /** Settings the realtime layer reads; a slice of Config. */
@@ -27,4 +28,18 @@ export interface RealtimeContext {
   /** Counts frames by type for metrics. */
   countIn(type: string): void
   countRejected(code: string): void
+  /**
+   * Cluster routing: a promise that resolves once the bus receives the traffic
+   * of every room joined so far (bounded wait, never rejects), or undefined
+   * when nothing is pending (memory bus). Replies that promise delivery
+   * (`auth_success`, `subscribed`) wait for it.
+   */
+  routingSettled(): Promise<void> | undefined
+  /**
+   * Cluster-wide admission of a just-authenticated connection (the per-user
+   * connection cap across instances): false closes it with 4105. Never
+   * rejects (fails open when the shared store is down). Unset: the local
+   * cap alone, as on a single instance.
+   */
+  admission?: ((c: Connection) => Promise<boolean>) | undefined
 }

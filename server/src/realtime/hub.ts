@@ -5,7 +5,7 @@ import { MAX_PENDING, type Connection } from './connection.ts'
 import type { ConnectionObserver } from './connection-observer.ts'
 import type { HubEvent } from './event.ts'
 import { encodePush } from './push-frame.ts'
-import { ALL_TENANTS, channelRoom, roleRoom, tenantRoom, userRoom } from './rooms.ts'
+import { ALL_TENANTS, channelRoom, parseRoom, roleRoom, tenantRoom, userRoom, type RoomRef } from './rooms.ts'
 
 export interface DeliveryStats {
   totalMessagesSent: number
@@ -35,6 +35,7 @@ export class Hub {
   readonly #rooms = new Map<string, Set<Connection>>()
   readonly #systemChannels: ReadonlySet<string>
   readonly #observers: ConnectionObserver[] = []
+  readonly #roomListeners: Array<(room: RoomRef, active: boolean) => void> = []
   readonly #metrics: HubMetrics
   readonly stats: DeliveryStats = {
     totalMessagesSent: 0,
@@ -58,6 +59,32 @@ export class Hub {
 
   addObserver(observer: ConnectionObserver): void {
     this.#observers.push(observer)
+  }
+
+  /**
+   * Called when a room gets its first member (`active` true) or loses its last
+   * one: a bus uses it to receive only the cluster traffic local rooms need.
+   * Synchronous and cheap, like observers; a throwing listener is ignored.
+   */
+  onRoomChange(listener: (room: RoomRef, active: boolean) => void): void {
+    this.#roomListeners.push(listener)
+  }
+
+  /** Rooms that have members now (a listener added late catches up with these). */
+  activeRooms(): RoomRef[] {
+    return [...this.#rooms.keys()].map(parseRoom)
+  }
+
+  #roomChanged(key: string, active: boolean): void {
+    if (this.#roomListeners.length === 0) return
+    const room = parseRoom(key)
+    for (const listener of this.#roomListeners) {
+      try {
+        listener(room, active)
+      } catch {
+        // same contract as observers: routing hints never break delivery
+      }
+    }
   }
 
   /** Calls every observer; one failing observer never breaks delivery or the others. */
@@ -250,7 +277,12 @@ export class Hub {
 
   #join(room: string, c: Connection): void {
     let members = this.#rooms.get(room)
-    if (members === undefined) this.#rooms.set(room, (members = new Set()))
+    if (members === undefined) {
+      this.#rooms.set(room, (members = new Set()))
+      members.add(c)
+      this.#roomChanged(room, true)
+      return
+    }
     members.add(c)
   }
 
@@ -258,7 +290,10 @@ export class Hub {
     const members = this.#rooms.get(room)
     if (members === undefined) return
     members.delete(c)
-    if (members.size === 0) this.#rooms.delete(room)
+    if (members.size === 0) {
+      this.#rooms.delete(room)
+      this.#roomChanged(room, false)
+    }
   }
 }
 

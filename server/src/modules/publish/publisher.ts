@@ -53,11 +53,16 @@ export class Publisher {
       publishedAt: now,
     }
     const t = input.target
-    if (t.kind === 'channel' && this.#historyPolicy(t.channel) !== undefined) {
-      event = await this.#history.append(streamKey(t.tenant, t.channel), event)
-    }
+    const policy = t.kind === 'channel' ? this.#historyPolicy(t.channel) : undefined
+    const bus = this.#bus
     try {
-      await this.#bus.publish({ kind: 'event', origin: this.#instanceId, event })
+      if (t.kind === 'channel' && policy !== undefined) {
+        const key = streamKey(t.tenant, t.channel)
+        // one atomic step where the bus can (Redis): delivery order = offset order on every instance
+        if (bus.publishToStream !== undefined) return await bus.publishToStream(key, policy, { kind: 'event', origin: this.#instanceId, event })
+        event = await this.#history.append(key, event)
+      }
+      await bus.publish({ kind: 'event', origin: this.#instanceId, event })
     } catch (err) {
       throw new HttpProblem(503, 'UNAVAILABLE', `Event bus unavailable: ${(err as Error).message}`)
     }

@@ -44,6 +44,14 @@ export const subscribeHandler: FrameHandler<SubscribeFrame> = {
     }
     if (granted.length > 0) ctx.hub.notify('subscribed', c, granted)
 
+    // In a cluster the bus must receive these channels before history is read and `subscribed`
+    // is sent: an event published meanwhile is then either in the replay or arrives live.
+    const settled = ctx.routingSettled()
+    if (settled !== undefined) {
+      await settled
+      if (!c.isOpen) return
+    }
+
     // Joined first, read history second: events published meanwhile wait in
     // `pending` and are de-duplicated by offset when flushed below.
     // no history involved: answer synchronously, so replies keep the order of requests

@@ -1,0 +1,85 @@
+/**
+ * Every Redis key and pub/sub channel Switchboard uses, under one prefix
+ * (REDIS_PREFIX) so that deployments and test runs can share a Redis.
+ *
+ * Tenants and instance ids come from tokens and configuration: they are
+ * percent-encoded so that a `:` in one can never make two names collide.
+ * Channel names are already restricted by the protocol (CHANNEL_PATTERN) and
+ * always come last. Lua scripts build a few per-instance names themselves
+ * from `prefix` and an encoded id (see instanceKey below): keep both in step.
+ */
+export class RedisKeys {
+  readonly prefix: string
+
+  constructor(prefix: string) {
+    this.prefix = prefix
+  }
+
+  // pub/sub topics
+  /** Tenant, user and role events of one tenant. */
+  tenantTopic(tenant: string): string {
+    return `${this.prefix}t:${enc(tenant)}`
+  }
+  /** One named channel of one tenant. */
+  channelTopic(tenant: string, channel: string): string {
+    return `${this.prefix}c:${enc(tenant)}:${channel}`
+  }
+  /** A system channel (logs, dlq, admin-dashboard) of every tenant: global operators watch them all. */
+  systemTopic(channel: string): string {
+    return `${this.prefix}s:${channel}`
+  }
+  /** `all`-target events (every authenticated connection). */
+  get allTopic(): string {
+    return `${this.prefix}all`
+  }
+  /** Control messages every instance acts on (disconnects). */
+  get controlTopic(): string {
+    return `${this.prefix}ctl`
+  }
+
+  // history (Redis Streams)
+  /** The stream of one channel's history; `streamKey` is history.ts's `tenant\0channel`. */
+  stream(streamKey: string): string {
+    const [tenant, channel] = splitStreamKey(streamKey)
+    return `${this.prefix}h:${enc(tenant)}:${channel}`
+  }
+  /** Epoch and last offset of that stream (a hash: `epoch`, `top`). */
+  streamMeta(streamKey: string): string {
+    const [tenant, channel] = splitStreamKey(streamKey)
+    return `${this.prefix}hm:${enc(tenant)}:${channel}`
+  }
+
+  // cluster registry
+  /** Sorted set: encoded instance id -> lease expiry (epoch ms). */
+  get instances(): string {
+    return `${this.prefix}instances`
+  }
+  /** Per-instance hashes: summary, connections, users, presence. */
+  instance(id: string, part: InstancePart): string {
+    return instanceKey(this.prefix, enc(id), part)
+  }
+  /** Lock held by the survivor that cleans up after a dead instance. */
+  reapLock(id: string): string {
+    return `${this.prefix}reap:${enc(id)}`
+  }
+
+  // limits
+  publishRate(tenant: string, second: number): string {
+    return `${this.prefix}rl:${enc(tenant)}:${second}`
+  }
+}
+
+export type InstancePart = 'summary' | 'conns' | 'users' | 'presence'
+
+/** `<prefix>i:<encoded id>:<part>`; the Lua scripts of cluster/ build the same names. */
+export function instanceKey(prefix: string, encodedId: string, part: InstancePart): string {
+  return `${prefix}i:${encodedId}:${part}`
+}
+
+export const enc = (s: string): string => encodeURIComponent(s)
+export const dec = (s: string): string => decodeURIComponent(s)
+
+function splitStreamKey(streamKey: string): [string, string] {
+  const i = streamKey.indexOf('\0')
+  return i < 0 ? ['', streamKey] : [streamKey.slice(0, i), streamKey.slice(i + 1)]
+}
