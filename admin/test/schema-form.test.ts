@@ -49,6 +49,14 @@ t.test('bad inputs are reported per field and nothing is guessed', async (t) => 
   t.same(nums.errors, { n: 'not a whole number' })
 })
 
+t.test('text lengths from the schema are checked before sending', async (t) => {
+  const fields = fieldsOf(schemaOf('device-update'))
+  t.match(buildData(fields, { deviceId: '', online: 'true' }).errors, { deviceId: 'required' }, 'minLength 1 makes an empty text missing')
+  const notif = fieldsOf(schemaOf('notification'))
+  t.equal(buildData(notif, { title: 'x'.repeat(257), content: '' }).errors.title, 'at most 256 characters')
+  t.same(buildData(notif, { title: 'hi', content: '' }).data, { title: 'hi', content: '', level: 'info' }, 'an empty required text without minLength is sent')
+})
+
 t.test('string-or-number keeps digits as numbers and words as text', async (t) => {
   const fields = fieldsOf(schemaOf('task_event'))
   t.equal(buildData(fields, { action: 'created', taskId: '42' }).data.taskId, 42)

@@ -32,6 +32,7 @@ export interface FormField {
   /** For an `enum`, a `boolean`, or a constant: what the input starts with. */
   initial: string
   hint: string
+  minLength?: number
   maxLength?: number
 }
 
@@ -63,7 +64,13 @@ function fieldOf(name: string, raw: JsonSchema, required: boolean): FormField {
   if (typeof schema.const === 'boolean') return { ...base, kind: 'boolean', initial: String(schema.const) }
   switch (schema.type) {
     case 'string':
-      return { ...base, kind: 'string', ...(schema.maxLength !== undefined && { maxLength: schema.maxLength }), hint: schema.minLength ? 'required text' : '' }
+      return {
+        ...base,
+        kind: 'string',
+        ...(schema.minLength !== undefined && { minLength: schema.minLength }),
+        ...(schema.maxLength !== undefined && { maxLength: schema.maxLength }),
+        hint: '',
+      }
     case 'integer':
       return { ...base, kind: 'integer', hint: rangeHint(schema, 'whole number') }
     case 'number':
@@ -98,12 +105,18 @@ export function buildData(fields: FormField[], inputs: Record<string, string>): 
     if (text === '') {
       if (!f.required) continue
       if (f.nullable) data[f.name] = null
-      else if (f.kind === 'string') data[f.name] = ''
+      else if (f.kind === 'string' && !f.minLength) data[f.name] = ''
       else errors[f.name] = 'required'
       continue
     }
     switch (f.kind) {
-      case 'string':
+      case 'string': {
+        const value = inputs[f.name] ?? f.initial
+        if (f.minLength !== undefined && value.length < f.minLength) errors[f.name] = `at least ${f.minLength} characters`
+        else if (f.maxLength !== undefined && value.length > f.maxLength) errors[f.name] = `at most ${f.maxLength} characters`
+        else data[f.name] = value
+        break
+      }
       case 'enum':
         data[f.name] = inputs[f.name] ?? f.initial
         break

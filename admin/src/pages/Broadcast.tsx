@@ -23,7 +23,7 @@ export default function Broadcast(props: RouteSectionProps<BroadcastData>) {
       }
     >
       <PageHeader title="Broadcast" subtitle="Send a test notification or any catalogued event, and watch it arrive on this console's own connection." />
-      <div class="split split-wide">
+      <div class="split split-wide broadcast-grid">
         <div class="stack">
           <TestBroadcastCard d={d} />
           <PublishCard d={d} />
@@ -88,7 +88,7 @@ function PublishCard(props: { d: BroadcastData }) {
   const d = props.d
   return (
     <form
-      class="card form-card"
+      class="card form-card publish-card"
       aria-labelledby="publish-title"
       data-testid="publish-form"
       onSubmit={(e) => {

@@ -94,6 +94,8 @@ export function connectionsData() {
     return sortConnections(filterConnections(items, { search: search(), status: status() }), sort())
   })
 
+  const instanceCount = createMemo(() => new Set(rows().map((r) => r.instanceId)).size)
+
   // Control actions, each behind a confirmation.
   const [pending, setPending] = createSignal<PendingAction | null>(null)
   const [busy, setBusy] = createSignal(false)
@@ -122,6 +124,7 @@ export function connectionsData() {
     loading: () => page.state === 'pending' || page.state === 'unresolved',
     error: () => page.error as unknown,
     updatedAt,
+    instanceCount,
     refetch: () => void refetch(),
     status,
     setStatus,

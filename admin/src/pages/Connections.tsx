@@ -158,15 +158,14 @@ export default function Connections(props: RouteSectionProps<ConnectionsData>) {
                     <SortHeader key="connectedAt" label="Connected" />
                     <SortHeader key="lastPingAt" label="Last ping" />
                     <th>Subscriptions</th>
-                    <SortHeader key="messagesIn" label="In" />
-                    <SortHeader key="messagesOut" label="Out" />
+                    <SortHeader key="messagesIn" label="In / out" />
                     <th>
                       <span class="visually-hidden">Actions</span>
                     </th>
                   </tr>
                 </thead>
                 <tbody>
-                  <For each={d.rows()}>{(row) => <Row row={row} now={now()} onAction={d.ask} />}</For>
+                  <For each={d.rows()}>{(row) => <Row row={row} now={now()} onAction={d.ask} showInstance={d.instanceCount() > 1} />}</For>
                 </tbody>
               </table>
             </div>
@@ -178,7 +177,13 @@ export default function Connections(props: RouteSectionProps<ConnectionsData>) {
   )
 }
 
-function Row(props: { row: ConnectionRecord; now: number; onAction: (row: ConnectionRecord, action: ConnectionAction) => void }) {
+function Row(props: {
+  row: ConnectionRecord
+  now: number
+  onAction: (row: ConnectionRecord, action: ConnectionAction) => void
+  /** Several instances in view: say which one holds each connection. */
+  showInstance: boolean
+}) {
   const r = () => props.row
   const since = () => r().connectedAt ?? r().createdAt
   const open = () => r().status === 'connected'
@@ -218,7 +223,11 @@ function Row(props: { row: ConnectionRecord; now: number; onAction: (row: Connec
           {formatDuration(props.now - Date.parse(since()))}
         </Show>
         <span class="sub">
-          {formatClock(since())} · <span class="mono">{truncateMiddle(r().instanceId ?? '—', 14)}</span>
+          {formatClock(since())}
+          <Show when={props.showInstance}>
+            {' · '}
+            <span class="mono">{truncateMiddle(r().instanceId ?? '—', 14)}</span>
+          </Show>
         </span>
       </td>
       <td data-label="Last ping" class="nowrap">
@@ -236,11 +245,8 @@ function Row(props: { row: ConnectionRecord; now: number; onAction: (row: Connec
           </Show>
         </div>
       </td>
-      <td data-label="In" class="num">
-        {formatCount(r().messagesIn)}
-      </td>
-      <td data-label="Out" class="num">
-        {formatCount(r().messagesOut)}
+      <td data-label="In / out" class="num nowrap" title={`${r().messagesIn} frames received, ${r().messagesOut} sent`}>
+        {formatCount(r().messagesIn)} <span class="muted">/</span> {formatCount(r().messagesOut)}
       </td>
       <td data-label="Actions" class="actions-cell">
         <div class="row-actions">
@@ -256,7 +262,7 @@ function Row(props: { row: ConnectionRecord; now: number; onAction: (row: Connec
               aria-label={`Auto-reconnect for ${r().user ?? r().id}`}
             />
             <span class="switch-track" aria-hidden="true" />
-            <span class="switch-label">Auto</span>
+            <span class="switch-label">Auto-reconnect</span>
           </label>
           <Show
             when={open()}
@@ -268,17 +274,26 @@ function Row(props: { row: ConnectionRecord; now: number; onAction: (row: Connec
               </Show>
             }
           >
-            <button type="button" class="button button-small" onClick={() => props.onAction(r(), 'restart')} aria-label={`Restart ${r().user ?? r().id}`}>
-              <Icon name="rotate" size={14} /> Restart
+            <button
+              type="button"
+              class="button button-small button-icon"
+              onClick={() => props.onAction(r(), 'restart')}
+              aria-label={`Restart ${r().user ?? r().id}`}
+              title="Restart: close with 4100, the client reconnects"
+            >
+              <Icon name="rotate" size={15} />
+              <span class="button-text">Restart</span>
             </button>
             <button
               type="button"
-              class="button button-small button-danger-ghost"
+              class="button button-small button-icon button-danger-ghost"
               onClick={() => props.onAction(r(), 'stop')}
               aria-label={`Disconnect ${r().user ?? r().id}`}
+              title="Disconnect: close with 4004, auto-reconnect off"
               data-testid="disconnect"
             >
-              <Icon name="power" size={14} /> Disconnect
+              <Icon name="power" size={15} />
+              <span class="button-text">Disconnect</span>
             </button>
           </Show>
         </div>

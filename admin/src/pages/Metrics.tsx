@@ -45,7 +45,11 @@ export default function Metrics(props: RouteSectionProps<MetricsData>) {
         <StatCard label="Messages out" value={perSec(p()?.outRate ?? null)} hint={`${count(s()?.metrics.total_messages_sent ?? null)} total · ${count(s()?.metrics.total_broadcasts ?? null)} broadcasts`} />
         <StatCard label="Errors" value={perSec(p()?.errorRate ?? null)} tone={(p()?.errorRate ?? 0) > 0 ? 'warn' : undefined} hint={`${count(s()?.metrics.total_send_errors ?? null)} send errors`} />
         <StatCard label="Heartbeat timeouts" value={count(s()?.metrics.heartbeat_timeouts ?? null)} tone={(s()?.metrics.heartbeat_timeouts ?? 0) > 0 ? 'warn' : undefined} hint={`${count(s()?.metrics.slow_consumer_closes ?? null)} slow-consumer closes`} />
-        <StatCard label="Publish → send" value={<>{ms(p()?.p50 ?? null)}</>} hint={<>p99 {ms(p()?.p99 ?? null)}</>} />
+        <StatCard
+          label="Publish → send"
+          value={p()?.p50 == null ? <span class="muted">idle</span> : ms(p()!.p50)}
+          hint={p()?.p50 == null ? 'no publish in the last 2 s' : <>p50 · p99 {ms(p()?.p99 ?? null)}</>}
+        />
       </div>
 
       <div class="charts-grid">
