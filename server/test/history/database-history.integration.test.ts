@@ -68,7 +68,8 @@ for (const driver of DRIVERS) {
 
     t.test('expired events are not replayed: recovered:false', async (t) => {
       await db.truncate()
-      const first = await store.append(key, event({ n: 0 }))
+      now = Date.now()
+      const first = await store.append(key, event({ n: 0 }, new Date(now).toISOString()))
       await store.append(key, event({ n: 1 }, new Date(now).toISOString()))
       now += 61_000
       try {
