@@ -42,26 +42,40 @@ export const ConfigSchema = Type.Object({
   EVENT_SCHEMAS_FILE: Type.String({ default: '' }),
   HISTORY_CHANNELS: Type.String({ default: '' }),
 
-  DATABASE_URL: Type.String({ default: '' }),
-  DATA_DIR: Type.String({ default: './data' }),
-  /** PostgreSQL schema for Switchboard's tables (empty: the connection's default, `public`). */
-  DATABASE_SCHEMA: Type.String({ pattern: '^([a-z_][a-z0-9_]{0,62})?$', default: '' }),
-  /** false: no ORM at all (core tests, some benches); history falls back to memory. */
-  DATABASE_ENABLED: Type.Boolean({ default: true }),
-  MIGRATE_ON_START: Type.Boolean({ default: true }),
-  DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  DATABASE_URL: Type.String({ default: '', description: 'PostgreSQL URL (`postgres://user:pass@host:5432/db`). Empty: embedded PGlite in DATA_DIR.' }),
+  DATA_DIR: Type.String({ default: './data', description: 'Data directory; the embedded PGlite cluster lives in DATA_DIR/pglite (one process per directory, guarded by DATA_DIR/pglite.lock).' }),
+  DATABASE_SCHEMA: Type.String({
+    pattern: '^([a-z_][a-z0-9_]{0,62})?$',
+    default: '',
+    description: "PostgreSQL schema for Switchboard's tables (created by the migrations). Empty: the connection's default (`public`).",
+  }),
+  DATABASE_ENABLED: Type.Boolean({ default: true, description: 'false: no database at all (no connection registry, logs, notifications; history in memory).' }),
+  MIGRATE_ON_START: Type.Boolean({ default: true, description: 'Apply pending migrations at start-up. false: only warn about them (`npm run migrate` applies them).' }),
+  DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10, description: 'Most PostgreSQL connections the server opens.' }),
   /** auto: Redis Streams when REDIS_URL is set, else database when DATABASE_ENABLED, else memory. */
   HISTORY_STORE: Type.Union([Type.Literal('auto'), Type.Literal('memory'), Type.Literal('database'), Type.Literal('redis')], { default: 'auto' }),
-  LOG_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 30 }),
-  MAX_NOTIFICATIONS_PER_USER: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
-  /** Batched writer (connection registry, logs): rows per flush, flush interval, buffer bound. */
-  WRITER_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
-  WRITER_FLUSH_MS: Type.Integer({ minimum: 10, default: 1_000 }),
-  WRITER_MAX_BUFFER: Type.Integer({ minimum: 1, default: 10_000 }),
-  /** Lowest level of the server's own log records stored and streamed on the `logs` channel. */
-  LOG_STREAM_LEVEL: Type.Union(['debug', 'info', 'warning', 'error'].map((l) => Type.Literal(l)), { default: 'warning' }),
-  /** Cap on `log:*` events published per second; the excess is stored but not streamed (counted). */
-  LOG_STREAM_MAX_PER_SECOND: Type.Integer({ minimum: 1, default: 200 }),
+  LOG_RETENTION_DAYS: Type.Integer({
+    minimum: 1,
+    default: 30,
+    description: 'Days kept of websocket_log and service_log entries and of closed client connection rows (an hourly job deletes older ones).',
+  }),
+  MAX_NOTIFICATIONS_PER_USER: Type.Integer({ minimum: 1, maximum: 10_000, default: 100, description: 'Notifications kept per user and tenant; creating one more deletes the oldest.' }),
+  WRITER_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10_000, default: 500, description: 'Rows per database write of the batched writers (connection registry, logs).' }),
+  WRITER_FLUSH_MS: Type.Integer({ minimum: 10, default: 1_000, description: 'How often the batched writers write what they hold (a full batch goes at once).' }),
+  WRITER_MAX_BUFFER: Type.Integer({
+    minimum: 1,
+    default: 10_000,
+    description: 'Rows each batched writer holds at most while the database is slow or down; beyond it rows are dropped and counted (switchboard_db_writer_dropped_total).',
+  }),
+  LOG_STREAM_LEVEL: Type.Union(['debug', 'info', 'warning', 'error'].map((l) => Type.Literal(l)), {
+    default: 'warning',
+    description: "Lowest level of the server's own log records that are stored (service_log) and streamed to admins on the `logs` channel.",
+  }),
+  LOG_STREAM_MAX_PER_SECOND: Type.Integer({
+    minimum: 1,
+    default: 200,
+    description: '`log:*` events published per second at most; the excess is still stored, not streamed (counted in switchboard_log_stream_dropped_total).',
+  }),
   REDIS_URL: Type.String({ default: '' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 }),
 })
