@@ -20,10 +20,18 @@ export function closeLevel(code: number): LogLevel {
  */
 export class ConnectionAudit implements ConnectionObserver {
   readonly #sink: (draft: LogDraft) => void
+  readonly #maxRejectedPerConnection: number
+  /**
+   * Rejected frames per connection: a client hammering the rate limit would
+   * otherwise write one row per frame. Past the cap they are only counted,
+   * and the count goes into the close entry.
+   */
+  readonly #rejected = new Map<string, number>()
 
   /** `sink` stores (and may stream) one entry; it must not throw. */
-  constructor(sink: (draft: LogDraft) => void) {
+  constructor(sink: (draft: LogDraft) => void, opts: { maxRejectedPerConnection?: number } = {}) {
     this.#sink = sink
+    this.#maxRejectedPerConnection = opts.maxRejectedPerConnection ?? 20
   }
 
   opened(c: ConnectionInfo): void {
@@ -43,17 +51,24 @@ export class ConnectionAudit implements ConnectionObserver {
   }
 
   rejected(c: ConnectionInfo, code: string, ref: string): void {
-    this.#emit(c, 'error', 'warning', `frame rejected: ${code}`, { code, ref })
+    const n = (this.#rejected.get(c.id) ?? 0) + 1
+    this.#rejected.set(c.id, n)
+    if (n > this.#maxRejectedPerConnection) return
+    const last = n === this.#maxRejectedPerConnection
+    this.#emit(c, 'error', 'warning', `frame rejected: ${code}${last ? ' (further rejections are counted in the close entry)' : ''}`, { code, ref })
   }
 
   closed(c: ConnectionInfo, code: number, reason: string): void {
     const durationMs = Date.now() - c.connectedAt.getTime()
+    const rejected = this.#rejected.get(c.id)
+    this.#rejected.delete(c.id)
     this.#emit(c, 'disconnect', closeLevel(code), `closed ${code}${reason ? ` (${reason.slice(0, 200)})` : ''}`, {
       code,
       reason: reason.slice(0, 256),
       messagesIn: c.messagesIn,
       messagesOut: c.messagesOut,
       durationMs,
+      ...(rejected === undefined ? {} : { rejectedFrames: rejected }),
     })
   }
 

@@ -56,3 +56,15 @@ t.test('a connection life becomes log entries with the right types and levels', 
   t.equal(drafts[5]!.message, 'closed 4102 (heartbeat timeout)')
   t.match(drafts[3]!.metadata, { code: 'RATE_LIMITED', ref: 'c1:1' })
 })
+
+t.test('a client hammering rejections writes a bounded number of entries; the close entry counts them all', async (t) => {
+  const drafts: LogDraft[] = []
+  const audit = new ConnectionAudit((d) => drafts.push(d), { maxRejectedPerConnection: 3 })
+  for (let i = 0; i < 100; i++) audit.rejected(conn, 'RATE_LIMITED', `c1:${i}`)
+  t.equal(drafts.length, 3)
+  t.match(drafts[2]!.message, /further rejections are counted/)
+  audit.closed(conn, 1008, 'too many invalid frames')
+  t.match(drafts[3]!.metadata, { rejectedFrames: 100 })
+  audit.rejected(conn, 'RATE_LIMITED', 'c1:new')
+  t.equal(drafts.length, 5, 'the count is per connection life (forgotten at close)')
+})
