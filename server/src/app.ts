@@ -21,6 +21,7 @@ import dbPlugin, { createDatabaseHistory, type DbPluginOptions } from './plugins
 import authPlugin from './plugins/auth.ts'
 import metricsPlugin, { Metrics } from './plugins/metrics.ts'
 import realtimePlugin from './plugins/realtime.ts'
+import clusterPlugin from './plugins/cluster.ts'
 import { jsonDepthExceeds } from './realtime/frame-guards.ts'
 import { redactUrl } from './redact.ts'
 import { redisBackend } from './redis/backend.ts'
@@ -97,6 +98,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     instanceId,
   })
 
+  // registry, presence, cluster-wide limits and disconnects (in memory without REDIS_URL)
+  await app.register(clusterPlugin, { config, instanceId, redis })
   app.get('/health', { logLevel: 'warn' }, async () => ({
     status: app.bus.health() === 'ok' ? 'ok' : 'degraded',
     instance: instanceId,

@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   INVALID_CHANNEL: { temporary: false, message: 'Channel name is not valid' },
   FORBIDDEN_CHANNEL: { temporary: false, message: 'Your roles do not allow this channel' },
   TOO_MANY_CHANNELS: { temporary: false, message: 'Subscription limit reached' },
+  PRESENCE_DISABLED: { temporary: false, message: 'Presence is not enabled on this channel' },
   RATE_LIMITED: { temporary: true, message: 'Too many messages; slow down' },
   FORBIDDEN: { temporary: false, message: 'Not allowed' },
   NOT_FOUND: { temporary: false, message: 'Not found' },

@@ -110,6 +110,20 @@ export class RedisBus implements Bus {
     return this.#history.appendAndPublish(streamKey, policy, message, this.#topicMap.ofEvent(message.event))
   }
 
+  /**
+   * Waits (at most `timeoutMs`) for both connections and the fixed topics;
+   * false when Redis did not answer in time: the instance then runs degraded
+   * and joins in by itself once Redis is back.
+   */
+  async ready(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs
+    while (Date.now() < deadline && !this.#closed) {
+      if (this.health() === 'ok' && this.#topicMap.fixed.every((t) => this.#topics.get(t)?.subscribed)) return true
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    return false
+  }
+
   onMessage(handler: (message: ClusterMessage) => void): void {
     this.#handler = handler
   }

@@ -23,7 +23,7 @@ export class EventCatalog {
       const parsed = JSON.parse(readFileSync(extraSchemasFile, 'utf8')) as Record<string, unknown>
       for (const [type, schema] of Object.entries(parsed)) {
         if (!new RegExp(EVENT_TYPE_PATTERN).test(type)) throw new Error(`${extraSchemasFile}: invalid event type "${type}"`)
-        if (RESERVED_FRAME_TYPES.has(type)) throw new Error(`${extraSchemasFile}: "${type}" is a reserved frame type`)
+        if (RESERVED_FRAME_TYPES.has(type) || type.startsWith('presence:')) throw new Error(`${extraSchemasFile}: "${type}" is a reserved frame type`)
         if (this.#validators.has(type)) throw new Error(`${extraSchemasFile}: "${type}" is already in the catalog`)
         if (typeof schema !== 'object' || schema === null) throw new Error(`${extraSchemasFile}: schema of "${type}" must be an object`)
         this.#add(type, schema as TSchema)

@@ -54,9 +54,13 @@ export class RedisKeys {
   get instances(): string {
     return `${this.prefix}instances`
   }
-  /** Per-instance hashes: summary, connections, users, presence. */
+  /** Per-instance keys: summary hash, connections hash, users hash, set of presence channels. */
   instance(id: string, part: InstancePart): string {
     return instanceKey(this.prefix, enc(id), part)
+  }
+  /** Per-instance hash of one channel's presence: encoded user -> connections. */
+  presence(id: string, tenant: string, channel: string): string {
+    return `${this.prefix}i:${enc(id)}:p:${presenceSuffix(tenant, channel)}`
   }
   /** Lock held by the survivor that cleans up after a dead instance. */
   reapLock(id: string): string {
@@ -69,11 +73,21 @@ export class RedisKeys {
   }
 }
 
-export type InstancePart = 'summary' | 'conns' | 'users' | 'presence'
+export type InstancePart = 'summary' | 'conns' | 'users' | 'pchans'
 
 /** `<prefix>i:<encoded id>:<part>`; the Lua scripts of cluster/ build the same names. */
 export function instanceKey(prefix: string, encodedId: string, part: InstancePart): string {
   return `${prefix}i:${encodedId}:${part}`
+}
+
+/** What names a channel inside per-instance keys (and the members of the `pchans` set). */
+export function presenceSuffix(tenant: string, channel: string): string {
+  return `${enc(tenant)}:${channel}`
+}
+
+/** Field of a user in the `users` hash. */
+export function userField(tenant: string, user: string): string {
+  return `${enc(tenant)}:${enc(user)}`
 }
 
 export const enc = (s: string): string => encodeURIComponent(s)

@@ -1,5 +1,6 @@
 import Type from 'typebox'
 import { ChannelNameSchema, RequestIdSchema, StreamPositionSchema } from '../common.ts'
+import { PRESENCE_CLIENT_FRAME_SCHEMAS, type PresenceGetFrame } from './presence-frames.ts'
 import {
   NOTIFICATION_CLIENT_FRAME_SCHEMAS,
   type NotificationsDeleteFrame,
@@ -71,6 +72,7 @@ export const CLIENT_FRAME_SCHEMAS = {
   subscribe: SubscribeFrameSchema,
   unsubscribe: UnsubscribeFrameSchema,
   ...NOTIFICATION_CLIENT_FRAME_SCHEMAS,
+  ...PRESENCE_CLIENT_FRAME_SCHEMAS,
 } as const
 
 export type ClientFrameType = keyof typeof CLIENT_FRAME_SCHEMAS
@@ -89,6 +91,7 @@ export type ClientFrame =
   | UnsubscribeFrame
   | NotificationsGetFrame
   | NotificationsReadFrame
+  | PresenceGetFrame
   | NotificationsReadAllFrame
   | NotificationsDeleteFrame
 export type ClientFrameOf<T extends ClientFrameType> = Type.Static<(typeof CLIENT_FRAME_SCHEMAS)[T]>

@@ -1,5 +1,6 @@
 import Type from 'typebox'
 import { ChannelNameSchema, IdentifierSchema, RequestIdSchema, StreamPositionSchema, TimestampSchema } from '../common.ts'
+import { PRESENCE_SERVER_FRAME_SCHEMAS, type PresenceFrame } from './presence-frames.ts'
 import { ERROR_CODE_NAMES } from '../errors.ts'
 import { CLIENT_FRAME_SCHEMAS } from './client-frames.ts'
 import { NOTIFICATION_SERVER_FRAME_SCHEMAS, type NotificationsAckFrame, type NotificationsFrame } from './notification-frames.ts'
@@ -114,6 +115,7 @@ export const SERVER_FRAME_SCHEMAS = {
   unsubscribed: UnsubscribedFrameSchema,
   error: ErrorFrameSchema,
   ...NOTIFICATION_SERVER_FRAME_SCHEMAS,
+  ...PRESENCE_SERVER_FRAME_SCHEMAS,
 } as const
 
 /** Reply/control `type`s; no event type may use one of these names. */
@@ -143,3 +145,4 @@ export type ServerFrame =
   | ErrorFrame
   | NotificationsFrame
   | NotificationsAckFrame
+  | PresenceFrame

@@ -14,7 +14,7 @@ export async function publishRoutes(app: FastifyInstance): Promise<void> {
       preHandler: app.authenticate,
       schema: { body: PublishBodySchema, response: { 200: PublishResponseSchema } },
     },
-    async (request) => {
+    async (request, reply) => {
       const p = request.principal!
       const body = request.body
       if (!p.isAdmin && !p.isService && !p.isTenantAdmin) {
@@ -22,6 +22,12 @@ export async function publishRoutes(app: FastifyInstance): Promise<void> {
       }
       if (!p.isAdmin && body.tenant !== p.tenant) {
         throw new HttpProblem(403, 'FORBIDDEN', 'Only admin may publish to another tenant')
+      }
+      // PUBLISH_RATE_PER_TENANT holds across instances (Redis) when REDIS_URL is set
+      const rate = app.hasDecorator('cluster') ? app.cluster.publishRate : undefined
+      if (rate !== undefined && !(await rate.take(body.tenant))) {
+        reply.header('retry-after', '1')
+        throw new HttpProblem(429, 'RATE_LIMITED', `Tenant ${body.tenant} reached its publish rate; retry in a second`)
       }
       const narrowing = [body.channel, body.user, body.role].filter((v) => v !== undefined).length
       if (narrowing > 1) throw new HttpProblem(400, 'INVALID_FRAME', 'Give at most one of channel, user and role')

@@ -3,6 +3,7 @@ import {
   TestBroadcastBodySchema,
   TestBroadcastResponseSchema,
   type BroadcastMetrics,
+  type ClusterStats,
   type StatsResponse,
   type TestBroadcastBody,
 } from '@switchboard/shared'
@@ -22,6 +23,21 @@ export function broadcastMetrics(hub: Hub): BroadcastMetrics {
     total_broadcasts: hub.stats.totalBroadcasts,
     total_send_errors: hub.stats.totalSendErrors,
     last_broadcast_at: hub.stats.lastBroadcastAt,
+  }
+}
+
+/**
+ * The cluster part of `/ws/stats`, read from the registry (Redis) and not by
+ * asking every instance; left out while the registry cannot be read.
+ */
+async function clusterStats(app: FastifyInstance, isAdmin: boolean): Promise<{ cluster?: ClusterStats }> {
+  if (!app.hasDecorator('cluster')) return {}
+  try {
+    const { connections_by_tenant, ...view } = await app.cluster.registry.view()
+    return { cluster: isAdmin ? { ...view, connections_by_tenant } : view }
+  } catch (err) {
+    app.log.debug({ err }, 'cluster view unavailable')
+    return {}
   }
 }
 
@@ -59,6 +75,7 @@ export async function statsRoutes(app: FastifyInstance, opts: StatsRoutesOptions
         bus: app.bus.kind,
         bus_health: app.bus.health(),
         uptime_seconds: (Date.now() - started) / 1000,
+        ...(await clusterStats(app, isAdmin)),
       },
       timestamp: new Date().toISOString(),
     }

@@ -1,0 +1,146 @@
+import { PresenceGetFrameSchema } from '@switchboard/shared'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { ClusterAdmission } from '../cluster/admission.ts'
+import { channelMatcher } from '../cluster/channel-patterns.ts'
+import { MemoryPresence } from '../cluster/memory-presence.ts'
+import type { PresenceStore } from '../cluster/presence-store.ts'
+import { PresenceTracker } from '../cluster/presence-tracker.ts'
+import { MemoryPublishRate, RedisPublishRate, type PublishRateLimiter } from '../cluster/publish-rate.ts'
+import { RedisPresence, type Leave } from '../cluster/redis-presence.ts'
+import { RedisRegistry } from '../cluster/redis-registry.ts'
+import { instanceReport, LocalRegistry, type ClusterRegistry } from '../cluster/registry.ts'
+import type { Config } from '../config.ts'
+import { DisconnectService } from '../modules/cluster/disconnect-service.ts'
+import { presenceHandler } from '../modules/cluster/presence-handler.ts'
+import { clusterRoutes } from '../modules/cluster/routes.ts'
+import { ConnectionRepository } from '../modules/connections/connection.repository.ts'
+import type { RedisBackend } from '../redis/backend.ts'
+
+/** What the rest of the app uses of the cluster layer. */
+export interface ClusterServices {
+  /** `/ws/stats`' cluster view and the live connections list. */
+  registry: ClusterRegistry
+  presence: PresenceStore
+  presenceEnabled(channel: string): boolean
+  /** Closes connections wherever they live. */
+  disconnects: DisconnectService
+  /** PUBLISH_RATE_PER_TENANT, cluster-wide; undefined when unlimited. */
+  publishRate: PublishRateLimiter | undefined
+  /** The Redis registry when REDIS_URL is set (tests stop its heartbeats to play a crash). */
+  redisRegistry: RedisRegistry | undefined
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    cluster: ClusterServices
+  }
+}
+
+export interface ClusterPluginOptions {
+  config: Config
+  instanceId: string
+  /** Set when REDIS_URL is: the Redis registry, presence and limits; otherwise their single-instance forms. */
+  redis: RedisBackend | undefined
+}
+
+/**
+ * Everything that makes several instances one: the registry with leases
+ * (cluster view, live connections, cleanup after a crashed instance),
+ * presence, the per-user connection cap and publish rate across instances,
+ * and forced disconnects. Without Redis the same services run for one
+ * instance in memory, so the API is the same either way.
+ */
+async function clusterPlugin(app: FastifyInstance, opts: ClusterPluginOptions) {
+  const { config, instanceId, redis } = opts
+  const log = app.log.child({ room: 'cluster' })
+  const hub = app.hub
+  const bus = app.bus
+  const startedAt = new Date().toISOString()
+  const report = () => instanceReport(hub, bus, instanceId, startedAt)
+  const presenceEnabled = channelMatcher(config.PRESENCE_CHANNELS)
+  const rate = config.PUBLISH_RATE_PER_TENANT
+
+  let presence: PresenceStore
+  let registry: ClusterRegistry
+  let redisRegistry: RedisRegistry | undefined
+  let publishRate: PublishRateLimiter | undefined
+  let tracker: PresenceTracker
+
+  if (redis !== undefined) {
+    const redisPresence = new RedisPresence(redis.bus.commands, redis.keys, instanceId)
+    presence = redisPresence
+    tracker = new PresenceTracker({ store: presence, bus, instanceId, enabled: presenceEnabled, log })
+    const admission = new ClusterAdmission(redisPresence, config.MAX_CONNECTIONS_PER_USER, log)
+    app.realtime.admission = admission.admit
+    hub.addObserver(admission)
+    const connectionRows = app.hasDecorator('orm') ? new ConnectionRepository(app.orm) : undefined
+    redisRegistry = new RedisRegistry({
+      redis: redis.bus.commands,
+      keys: redis.keys,
+      instanceId,
+      heartbeatMs: config.CLUSTER_HEARTBEAT_MS,
+      leaseMs: config.CLUSTER_LEASE_MS,
+      report,
+      presence: redisPresence,
+      log,
+      onInstanceLost: async (id: string, leaves: Leave[]) => {
+        for (const l of leaves) tracker.announce('leave', l.tenant, l.channel, l.user)
+        if (connectionRows === undefined) return
+        try {
+          const closed = await connectionRows.sweepStale(id)
+          if (closed > 0) log.warn({ instance: id, closed }, 'connection records of a dead instance closed')
+        } catch (err) {
+          log.warn({ err, instance: id }, 'connection records of a dead instance could not be closed')
+        }
+      },
+      onShareLost: () => {
+        log.warn('redis lost this instance\'s registry entries (restarted empty?): writing them again')
+        redisRegistry!.rewriteAll(hub.connections.values())
+        redisPresence.rewrite(admission.snapshot().values(), tracker.snapshot()).catch((err: unknown) => log.warn({ err }, 'presence rewrite failed'))
+      },
+    })
+    hub.addObserver(redisRegistry.observer)
+    registry = redisRegistry
+    if (rate > 0) publishRate = new RedisPublishRate(redis.bus.commands, redis.keys, rate)
+  } else {
+    presence = new MemoryPresence((tenant, user) => hub.userConnectionCount(tenant, user))
+    tracker = new PresenceTracker({ store: presence, bus, instanceId, enabled: presenceEnabled, log })
+    registry = new LocalRegistry(hub, instanceId, report)
+    if (rate > 0) publishRate = new MemoryPublishRate(rate)
+  }
+  hub.addObserver(tracker)
+  app.dispatcher.register('presence:get', PresenceGetFrameSchema, presenceHandler(presence, presenceEnabled))
+
+  const disconnects = new DisconnectService({
+    bus,
+    instanceId,
+    count: async (selector) => {
+      if ('connectionId' in selector) return 1
+      if ('user' in selector) return (await presence.online(selector.tenant, [selector.user]))[selector.user] ?? 0
+      return (await registry.view()).connections_by_tenant[selector.tenant] ?? 0
+    },
+  })
+
+  app.decorate('cluster', { registry, presence, presenceEnabled, disconnects, publishRate, redisRegistry } satisfies ClusterServices)
+  await app.register(clusterRoutes, { registry, presence, presenceEnabled, disconnects })
+
+  app.addHook('onReady', async () => {
+    if (redis === undefined) return
+    if (!(await redis.bus.ready(config.REDIS_CONNECT_TIMEOUT_MS))) {
+      log.warn('redis not reachable: starting degraded (publishes answer 503, health says degraded); retrying in the background')
+    }
+    await redisRegistry!.start()
+  })
+  // runs before the realtime plugin closes the bus (onClose hooks run in reverse order of registration)
+  app.addHook('onClose', async () => {
+    const leaves = (await redisRegistry?.stop()) ?? []
+    for (const l of leaves) tracker.announce('leave', l.tenant, l.channel, l.user)
+  })
+}
+
+export default fp(clusterPlugin, {
+  name: 'switchboard-cluster',
+  fastify: '5.x',
+  dependencies: ['switchboard-realtime', 'switchboard-auth'],
+})
