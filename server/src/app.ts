@@ -14,6 +14,7 @@ import { statsRoutes } from './modules/stats/routes.ts'
 import { adminSessionRoutes } from './modules/admin-session/routes.ts'
 import adminStaticPlugin from './plugins/admin-static.ts'
 import connectionsPlugin from './modules/connections/plugin.ts'
+import devicesPlugin from './modules/devices/plugin.ts'
 import logsPlugin from './modules/logs/plugin.ts'
 import { LogTap } from './modules/logs/log-tap.ts'
 import notificationsPlugin, { registerNotificationsUnavailable } from './modules/notifications/plugin.ts'
@@ -124,5 +125,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   } else {
     registerNotificationsUnavailable(app.dispatcher)
   }
+  // after connections: SHELLY upstream connections plug into its control route
+  await app.register(devicesPlugin, { config })
   return app
 }

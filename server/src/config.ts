@@ -76,6 +76,28 @@ export const ConfigSchema = Type.Object({
     default: 200,
     description: '`log:*` events published per second at most; the excess is still stored, not streamed (counted in switchboard_log_stream_dropped_total).',
   }),
+  /**
+   * Devices (modules/devices/README.md): AES-256-GCM key for upstream credentials, 32 bytes as 64 hex
+   * or base64. Outside production a development key is used when unset; in production the development
+   * key is refused and, unset, no upstream credential can be stored or used.
+   */
+  DEVICE_CREDENTIALS_KEY: Type.String({ default: '' }),
+  /** Unknown devices: auto-admitted (true), held for approval (false), or auto = true outside production. Tenants may override. */
+  DEVICE_AUTO_ADMIT: Type.Union([Type.Literal('auto'), Type.Literal('true'), Type.Literal('false')], { default: 'auto' }),
+  /** A silent device is pinged after this long; it is offline when nothing answers within DEVICE_HEARTBEAT_TIMEOUT_MS. */
+  DEVICE_HEARTBEAT_INTERVAL_MS: Type.Integer({ minimum: 20, default: 30_000 }),
+  DEVICE_HEARTBEAT_TIMEOUT_MS: Type.Integer({ minimum: 20, default: 10_000 }),
+  /** How long `Switch.Set` (and other device commands) may take before DEVICE_TIMEOUT. */
+  DEVICE_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 5_000 }),
+  /** Base of enrolment URLs (`wss://hub.example.com`); empty: derived from the request. */
+  DEVICE_PUBLIC_URL: Type.String({ default: '' }),
+  /** Frames a device may send per minute; the excess is dropped and counted. */
+  DEVICE_MAX_FRAMES_PER_MINUTE: Type.Integer({ minimum: 1, default: 600 }),
+  /** Roles that may switch plugs besides admin, tenant admin and service. */
+  DEVICE_CONTROL_ROLES: Type.String({ default: 'device-operator' }),
+  /** Shelly Cloud connector reconnect backoff (randomisation 0.5). */
+  SHELLY_CLOUD_RECONNECT_INITIAL_MS: Type.Integer({ minimum: 10, default: 3_000 }),
+  SHELLY_CLOUD_RECONNECT_MAX_MS: Type.Integer({ minimum: 10, default: 30_000 }),
   REDIS_URL: Type.String({ default: '' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 }),
 })
@@ -89,10 +111,22 @@ export interface Config extends RawConfig {
   tenantAdminRoles: Set<string>
   serviceRoles: Set<string>
   jwtAlgorithms: string[]
+  /** DEVICE_AUTO_ADMIT resolved: `auto` is true outside production. */
+  deviceAutoAdmit: boolean
+  deviceControlRoles: Set<string>
 }
 
 /** The development secret; refused in production. */
 export const DEV_JWT_SECRET = 'switchboard-dev-secret-do-not-use-in-production'
+
+/** The development key for device credentials (64 hex characters); refused in production. */
+export const DEV_DEVICE_CREDENTIALS_KEY = '5377697463686261726420646576206b657920646f206e6f74207573652121aa'
+
+/** A 32-byte key written as 64 hex characters or base64 (url-safe accepted); null when it is neither. */
+export function decodeKey(text: string): Buffer | null {
+  const key = /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : /^[A-Za-z0-9+/_-]{43}=?$/.test(text) ? Buffer.from(text, 'base64') : null
+  return key !== null && key.length === 32 ? key : null
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -140,6 +174,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tenantAdminRoles: new Set(list(raw.TENANT_ADMIN_ROLES)),
     serviceRoles: new Set(list(raw.SERVICE_ROLES)),
     jwtAlgorithms,
+    deviceAutoAdmit: raw.DEVICE_AUTO_ADMIT === 'auto' ? !isProduction : raw.DEVICE_AUTO_ADMIT === 'true',
+    deviceControlRoles: new Set(list(raw.DEVICE_CONTROL_ROLES)),
   }
   if (!config.JWT_SECRET && !config.JWT_PUBLIC_KEY && !isProduction) config.JWT_SECRET = DEV_JWT_SECRET
 
@@ -149,6 +185,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (config.JWT_SECRET === DEV_JWT_SECRET) problems.push('JWT_SECRET must not be the development secret')
     if (config.JWT_SECRET && config.JWT_SECRET.length < 32) problems.push('JWT_SECRET must be at least 32 characters')
     if (config.allowedOrigins === '*') problems.push('ALLOWED_ORIGINS must list the allowed origins in production')
+    // unset in production: upstream credentials cannot be stored or used (the devices module answers 503)
+    if (config.DEVICE_CREDENTIALS_KEY === DEV_DEVICE_CREDENTIALS_KEY) problems.push('DEVICE_CREDENTIALS_KEY must not be the development key')
   }
   for (const alg of jwtAlgorithms) {
     if (!/^(HS|RS|ES|PS)(256|384|512)$/.test(alg)) problems.push(`JWT_ALGORITHMS: unsupported algorithm ${alg}`)
@@ -159,6 +197,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (symmetric && asymmetric) problems.push('JWT_ALGORITHMS must not mix HS* with RS/ES/PS algorithms')
   if (asymmetric && !config.JWT_PUBLIC_KEY) problems.push('JWT_PUBLIC_KEY is required for RS/ES/PS algorithms')
   if (symmetric && !config.JWT_SECRET) problems.push('JWT_SECRET is required for HS algorithms')
+  if (config.DEVICE_CREDENTIALS_KEY && decodeKey(config.DEVICE_CREDENTIALS_KEY) === null) {
+    problems.push('DEVICE_CREDENTIALS_KEY must be 32 bytes written as 64 hex characters or base64')
+  }
+  if (!config.DEVICE_CREDENTIALS_KEY && !isProduction) config.DEVICE_CREDENTIALS_KEY = DEV_DEVICE_CREDENTIALS_KEY
   if (config.HISTORY_STORE === 'database' && !config.DATABASE_ENABLED) problems.push('HISTORY_STORE=database needs DATABASE_ENABLED=true')
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
   return config

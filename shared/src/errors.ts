@@ -22,6 +22,9 @@ export const ERROR_CODES = {
   FORBIDDEN: { temporary: false, message: 'Not allowed' },
   NOT_FOUND: { temporary: false, message: 'Not found' },
   UNAVAILABLE: { temporary: true, message: 'Service temporarily unavailable' },
+  DEVICE_OFFLINE: { temporary: true, message: 'The device is not connected' },
+  DEVICE_TIMEOUT: { temporary: true, message: 'The device did not answer in time' },
+  DEVICE_ERROR: { temporary: false, message: 'The device refused the command' },
   INTERNAL: { temporary: true, message: 'Internal error' },
 } as const satisfies Record<string, { temporary: boolean; message: string }>
 

@@ -29,6 +29,7 @@ const REPLIES: Record<string, string[]> = {
   'notifications:read': ['notifications:ack', 'error'],
   'notifications:read-all': ['notifications:ack', 'error'],
   'notifications:delete': ['notifications:ack', 'error'],
+  'device:switch': ['device:switch:result', 'error'],
 }
 /** Client frames that answer the server instead of asking it. */
 const ANSWERS = new Set(['pong'])
@@ -106,6 +107,7 @@ const REQUEST_SUMMARIES: Record<string, string> = {
   'notifications:read': 'Mark one notification read.',
   'notifications:read-all': "Mark all of the user's notifications read.",
   'notifications:delete': 'Delete one notification.',
+  'device:switch': 'Turn a smart plug relay on or off (roles allowed to control devices).',
 }
 
 function operationSpecs(channel: 'ws' | 'wsConnect'): Record<string, OperationSpec> {

@@ -8,6 +8,7 @@ import {
   type NotificationsReadAllFrame,
   type NotificationsReadFrame,
 } from './notification-frames.ts'
+import { DEVICE_CLIENT_FRAME_SCHEMAS, type DeviceSwitchFrame } from './device-frames.ts'
 
 /** `{type:"auth", token}`: first request on `/ws`; again later to refresh a token. */
 export const AuthFrameSchema = Type.Object(
@@ -72,6 +73,7 @@ export const CLIENT_FRAME_SCHEMAS = {
   subscribe: SubscribeFrameSchema,
   unsubscribe: UnsubscribeFrameSchema,
   ...NOTIFICATION_CLIENT_FRAME_SCHEMAS,
+  ...DEVICE_CLIENT_FRAME_SCHEMAS,
   ...PRESENCE_CLIENT_FRAME_SCHEMAS,
 } as const
 
@@ -94,4 +96,5 @@ export type ClientFrame =
   | PresenceGetFrame
   | NotificationsReadAllFrame
   | NotificationsDeleteFrame
+  | DeviceSwitchFrame
 export type ClientFrameOf<T extends ClientFrameType> = Type.Static<(typeof CLIENT_FRAME_SCHEMAS)[T]>

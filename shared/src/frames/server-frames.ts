@@ -4,6 +4,7 @@ import { PRESENCE_SERVER_FRAME_SCHEMAS, type PresenceFrame } from './presence-fr
 import { ERROR_CODE_NAMES } from '../errors.ts'
 import { CLIENT_FRAME_SCHEMAS } from './client-frames.ts'
 import { NOTIFICATION_SERVER_FRAME_SCHEMAS, type NotificationsAckFrame, type NotificationsFrame } from './notification-frames.ts'
+import { DEVICE_SERVER_FRAME_SCHEMAS, type DeviceSwitchResultFrame } from './device-frames.ts'
 
 const ErrorCodeSchema = Type.Enum(ERROR_CODE_NAMES)
 
@@ -115,6 +116,7 @@ export const SERVER_FRAME_SCHEMAS = {
   unsubscribed: UnsubscribedFrameSchema,
   error: ErrorFrameSchema,
   ...NOTIFICATION_SERVER_FRAME_SCHEMAS,
+  ...DEVICE_SERVER_FRAME_SCHEMAS,
   ...PRESENCE_SERVER_FRAME_SCHEMAS,
 } as const
 
@@ -145,4 +147,5 @@ export type ServerFrame =
   | ErrorFrame
   | NotificationsFrame
   | NotificationsAckFrame
+  | DeviceSwitchResultFrame
   | PresenceFrame

@@ -1,0 +1,113 @@
+import { query, tableName, type Orm } from '../../../storage/database.ts'
+import type { DeviceSnapshot } from '../state/device.ts'
+import type { BulkOffline } from './stores.ts'
+
+/** Snapshot fields, their columns and SQL types, in column order (`json_to_recordset` needs the types). */
+const COLUMNS: Array<[keyof DeviceSnapshot, string, string]> = [
+  ['id', 'id', 'varchar'],
+  ['tenant', 'tenant', 'varchar'],
+  ['source', 'source', 'text'],
+  ['externalId', 'external_id', 'varchar'],
+  ['upstreamId', 'upstream_id', 'varchar'],
+  ['name', 'name', 'varchar'],
+  ['model', 'model', 'varchar'],
+  ['generation', 'generation', 'int'],
+  ['approval', 'approval', 'text'],
+  ['online', 'online', 'boolean'],
+  ['relayOn', 'relay_on', 'boolean'],
+  ['currentPower', 'current_power', 'double precision'],
+  ['voltage', 'voltage', 'double precision'],
+  ['current', 'current', 'double precision'],
+  ['temperature', 'temperature', 'double precision'],
+  ['totalEnergy', 'total_energy', 'double precision'],
+  ['lastSeenAt', 'last_seen_at', 'timestamptz'],
+  ['equipmentId', 'equipment_id', 'varchar'],
+  ['equipmentName', 'equipment_name', 'varchar'],
+  ['appointmentOnlyMode', 'appointment_only_mode', 'boolean'],
+  ['stateSeq', 'state_seq', 'bigint'],
+  ['createdAt', 'created_at', 'timestamptz'],
+]
+
+const iso = (v: unknown): string | null => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString())
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
+
+/**
+ * The `device` table in set-based SQL: a batch of snapshots is one upsert
+ * (the batch travels as one JSON parameter), an upstream loss is one update.
+ * Both apply only to rows holding an older `state_seq`.
+ */
+export class DeviceRepository {
+  readonly #orm: Orm
+
+  constructor(orm: Orm) {
+    this.#orm = orm
+  }
+
+  #table(): string {
+    return tableName(this.#orm, 'device')
+  }
+
+  async loadAll(): Promise<DeviceSnapshot[]> {
+    const select = COLUMNS.map(([field, col]) => `"${col}" as "${field}"`).join(', ')
+    const rows = await query<Record<string, unknown>>(this.#orm, `select ${select} from ${this.#table()} order by "created_at"`)
+    return rows.map((r) => ({
+      id: String(r.id),
+      tenant: String(r.tenant),
+      source: r.source as DeviceSnapshot['source'],
+      externalId: String(r.externalId),
+      upstreamId: (r.upstreamId as string | null) ?? null,
+      name: String(r.name),
+      model: (r.model as string | null) ?? null,
+      generation: numOrNull(r.generation),
+      approval: r.approval as DeviceSnapshot['approval'],
+      online: r.online === true,
+      relayOn: (r.relayOn as boolean | null) ?? null,
+      currentPower: numOrNull(r.currentPower),
+      voltage: numOrNull(r.voltage),
+      current: numOrNull(r.current),
+      temperature: numOrNull(r.temperature),
+      totalEnergy: numOrNull(r.totalEnergy),
+      lastSeenAt: iso(r.lastSeenAt),
+      equipmentId: (r.equipmentId as string | null) ?? null,
+      equipmentName: (r.equipmentName as string | null) ?? null,
+      appointmentOnlyMode: r.appointmentOnlyMode === true,
+      stateSeq: Number(r.stateSeq),
+      createdAt: iso(r.createdAt) ?? new Date().toISOString(),
+    }))
+  }
+
+  /** Whole rows, each applied only when newer than the stored one. */
+  async upsert(rows: readonly DeviceSnapshot[]): Promise<void> {
+    if (rows.length === 0) return
+    const columns = COLUMNS.map(([, col]) => `"${col}"`).join(', ')
+    const fields = COLUMNS.map(([field]) => `x."${field}"`).join(', ')
+    const record = COLUMNS.map(([field, , type]) => `"${field}" ${type}`).join(', ')
+    const updates = COLUMNS.filter(([field]) => field !== 'id' && field !== 'createdAt')
+      .map(([, col]) => `"${col}" = excluded."${col}"`)
+      .join(', ')
+    const t = this.#table()
+    await query(
+      this.#orm,
+      `insert into ${t} (${columns}, "updated_at")
+       select ${fields}, now() from json_to_recordset(?::json) as x(${record})
+       on conflict ("id") do update set ${updates}, "updated_at" = now()
+       where ${t}."state_seq" < excluded."state_seq"`,
+      [JSON.stringify(rows)],
+    )
+  }
+
+  /** Reference 000's updateMany: one statement for every device of a lost upstream connection. */
+  async bulkOffline(bulk: BulkOffline): Promise<number> {
+    if (bulk.ids.length === 0) return 0
+    const rows = await query<{ n: string | number }>(
+      this.#orm,
+      `with changed as (
+         update ${this.#table()} set "online" = false, "relay_on" = false, "current_power" = 0, "state_seq" = ?, "updated_at" = ?
+         where "id" in (select value from json_array_elements_text(?::json)) and "state_seq" < ?
+         returning 1)
+       select count(*) as n from changed`,
+      [bulk.seq, bulk.at, JSON.stringify(bulk.ids), bulk.seq],
+    )
+    return Number(rows[0]?.n ?? 0)
+  }
+}
