@@ -79,6 +79,22 @@ test.describe('connections', () => {
   })
 })
 
+test.describe('tenant admins', () => {
+  test('a tenant admin sees and controls its own tenant only', async ({ page }) => {
+    const mine = await connectClient(E2E_PORT, { sub: unique('e2e-mine'), tenant: 'clinic-9', roles: ['user'] })
+    const theirs = await connectClient(E2E_PORT, { sub: unique('e2e-theirs'), tenant: 'clinic-8', roles: ['user'] })
+    await signIn(page, mintToken({ sub: 'boss', tenant: 'clinic-9', roles: ['tenant-admin'] }))
+    await expect(page.getByTestId('principal')).toContainText('tenant admin · clinic-9')
+    await expect(page.locator(`tr[data-connection-id="${mine.connectionId}"]`)).toBeVisible()
+    await page.getByRole('radio', { name: 'All' }).click()
+    await expect(page.locator(`tr[data-connection-id="${mine.connectionId}"]`)).toBeVisible()
+    await expect(page.locator(`tr[data-connection-id="${theirs.connectionId}"]`)).toHaveCount(0)
+    await expect(page.locator('.toolbar').getByText('Tenant', { exact: true })).toHaveCount(0) // no tenant filter: there is only one
+    mine.close()
+    theirs.close()
+  })
+})
+
 test.describe('logs', () => {
   test('filters by event and text, tails live entries with pause, and exports the filter as CSV', async ({ page }) => {
     await signIn(page)

@@ -1,5 +1,6 @@
+import { join } from 'node:path'
 import { expect, test } from '@playwright/test'
-import { adminToken, signIn, startServer } from './helpers.ts'
+import { adminToken, ROOT, signIn, startServer } from './helpers.ts'
 import { RESTART_PORT } from './ports.ts'
 
 /**
@@ -21,6 +22,7 @@ test('the banner counts down while the server is away and goes once it is back',
     await expect(banner).toContainText(/Disconnected — reconnecting (in \d+s|now…)/)
     await expect(banner).toContainText(/code 1001/)
     await expect(banner.getByRole('button', { name: 'Reconnect now' })).toBeVisible()
+    await page.screenshot({ path: join(ROOT, 'docs', 'screenshots', 'reconnect-banner-desktop.png') })
     await expect(state).not.toHaveAttribute('data-state', 'connected')
 
     server = await startServer(RESTART_PORT)

@@ -6,6 +6,10 @@ import type {
   ConnectionListQuery,
   ConnectionListResponse,
   CreateNotificationBody,
+  DeviceListQuery,
+  DeviceListResponse,
+  DeviceRecord,
+  DeviceSwitchResponse,
   EventData,
   LogPage,
   LogQuery,
@@ -145,6 +149,10 @@ export function createApi(opts: ApiOptions) {
       if (!res.ok) throw await errorOf(res)
       return res.text()
     },
+
+    listDevices: (q: DeviceListQuery = {}) => json<DeviceListResponse>('GET', `/api/devices${query(q)}`),
+    switchDevice: (id: string, on: boolean) => json<DeviceSwitchResponse>('POST', `/api/devices/${encodeURIComponent(id)}/switch`, { on }),
+    setDeviceApproval: (id: string, verb: 'approve' | 'reject') => json<DeviceRecord>('POST', `/api/devices/${encodeURIComponent(id)}/${verb}`),
 
     publish: (body: PublishBody) => json<PublishResponse>('POST', '/api/publish', body),
     testBroadcast: (body: TestBroadcastBody) => json<TestBroadcastResponse>('POST', '/ws/_test/broadcast', body ?? {}),

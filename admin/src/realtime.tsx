@@ -88,7 +88,14 @@ export function createRealtime(session: ReturnType<typeof useSession>) {
     client.events.on('connected', refreshUnread),
   )
 
+  // Optional server features the navigation depends on (the devices API comes with its module).
+  const [devicesAvailable, setDevicesAvailable] = createSignal(false)
+
   function start(): void {
+    session.api.listDevices({ limit: 1 }).then(
+      () => setDevicesAvailable(true),
+      (err: { status?: number }) => setDevicesAvailable(err.status !== 404 && err.status !== 0),
+    )
     void client.connect().catch(() => undefined)
     client
       .subscribe(CONSOLE_CHANNELS)
@@ -119,6 +126,7 @@ export function createRealtime(session: ReturnType<typeof useSession>) {
     unreadBadge: () => badgeText(unread().count),
     setUnreadCount: (count: number, ids: string[] = []) => setUnread(fromServer(count, ids)),
     refreshUnread,
+    devicesAvailable,
     start,
     stop,
   }

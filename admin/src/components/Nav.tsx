@@ -7,6 +7,8 @@ import { Icon, type IconName } from './Icon.tsx'
 interface Item {
   href: string
   label: string
+  /** For the phone tab bar. */
+  short: string
   icon: IconName
   badge?: () => string
   show?: () => boolean
@@ -17,11 +19,12 @@ export function useNavItems(): Item[] {
   const rt = useRealtime()
   const session = useSession()
   return [
-    { href: '/connections', label: 'Connections', icon: 'plug' },
-    { href: '/logs', label: 'Logs', icon: 'logs' },
-    { href: '/metrics', label: 'Metrics', icon: 'chart' },
-    { href: '/broadcast', label: 'Broadcast', icon: 'send', show: () => session.testTools() },
-    { href: '/notifications', label: 'Notifications', icon: 'bell', badge: () => rt.unreadBadge() },
+    { href: '/connections', label: 'Connections', short: 'Clients', icon: 'plug' },
+    { href: '/logs', label: 'Logs', short: 'Logs', icon: 'logs' },
+    { href: '/metrics', label: 'Metrics', short: 'Metrics', icon: 'chart' },
+    { href: '/devices', label: 'Devices', short: 'Devices', icon: 'power', show: () => rt.devicesAvailable() },
+    { href: '/broadcast', label: 'Broadcast', short: 'Send', icon: 'send', show: () => session.testTools() },
+    { href: '/notifications', label: 'Notifications', short: 'Inbox', icon: 'bell', badge: () => rt.unreadBadge() },
   ]
 }
 
@@ -35,6 +38,9 @@ export function NavLinks(props: { class: string }) {
             <A href={item.href} class="nav-link" activeClass="active">
               <Icon name={item.icon} size={20} />
               <span class="nav-label">{item.label}</span>
+              <span class="nav-short" aria-hidden="true">
+                {item.short}
+              </span>
               <Show when={item.badge?.()}>
                 {(text) => (
                   <span class="nav-badge" data-testid="unread-badge" aria-label={`${text()} unread`}>

@@ -1,4 +1,4 @@
-import type { ConnectionAction, ConnectionRecord, WsConnectionStatus } from '@switchboard/shared'
+import type { ConnectionAction, ConnectionListResponse, ConnectionRecord, WsConnectionStatus } from '@switchboard/shared'
 import { createEffect, createMemo, createResource, createSignal, on, onCleanup } from 'solid-js'
 import { ApiError } from '../api.ts'
 import { expect, filterConnections, overlay, settle, sortConnections, type Sort } from '../lib/connections-view.ts'
@@ -35,15 +35,19 @@ export function connectionsData() {
   const [sort, setSort] = createSignal<Sort>({ key: 'connectedAt', dir: 'desc' })
   const [expectations, setExpectations] = createSignal<Map<string, boolean>>(new Map())
   const [updatedAt, setUpdatedAt] = createSignal<number | null>(null)
+  // The last page that loaded for the current filter: a failed refresh (server restarting) keeps it on screen.
+  const [lastGood, setLastGood] = createSignal<ConnectionListResponse | null>(null)
 
   const [page, { refetch }] = createResource(
     () => ({ status: status() || undefined, tenant: tenant().trim() || undefined }),
     async (q) => {
       const result = await api.listConnections({ ...q, limit: 200 })
       setUpdatedAt(Date.now())
+      setLastGood(result)
       return result
     },
   )
+  createEffect(on([status, tenant], () => setLastGood(null), { defer: true }))
 
   let debounce: ReturnType<typeof setTimeout> | undefined
   const refetchSoon = (delay = DEBOUNCE_MS) => {
@@ -80,8 +84,9 @@ export function connectionsData() {
   // After the console's own socket comes back, the table may have missed events.
   onCleanup(rt.client.events.on('connected', () => refetchSoon()))
 
+  // While the console's socket is down the server is likely away too: the banner says so, no point polling.
   const timer = setInterval(() => {
-    if (document.visibilityState === 'visible' && page.state !== 'pending' && page.state !== 'refreshing') void refetch()
+    if (document.visibilityState === 'visible' && rt.connected() && page.state !== 'pending' && page.state !== 'refreshing') void refetch()
   }, REFRESH_MS)
   onCleanup(() => {
     clearInterval(timer)
@@ -89,7 +94,7 @@ export function connectionsData() {
   })
 
   const rows = createMemo(() => {
-    const p = page.state === 'ready' || page.state === 'refreshing' ? page.latest : undefined
+    const p = lastGood()
     const items = p ? overlay(p.items, expectations()) : []
     return sortConnections(filterConnections(items, { search: search(), status: status() }), sort())
   })
@@ -120,9 +125,12 @@ export function connectionsData() {
 
   return {
     rows,
-    total: () => (page.state === 'ready' || page.state === 'refreshing' ? page.latest?.total : undefined),
-    loading: () => page.state === 'pending' || page.state === 'unresolved',
-    error: () => page.error as unknown,
+    total: () => lastGood()?.total,
+    loading: () => lastGood() === null && (page.state === 'pending' || page.state === 'unresolved'),
+    /** A failure with nothing to show instead. */
+    error: () => (lastGood() === null ? (page.error as unknown) : undefined),
+    /** A failed refresh while older rows stay on screen. */
+    staleError: () => (lastGood() !== null && page.state === 'errored' ? (page.error as unknown) : undefined),
     updatedAt,
     instanceCount,
     refetch: () => void refetch(),

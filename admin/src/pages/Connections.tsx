@@ -132,7 +132,23 @@ export default function Connections(props: RouteSectionProps<ConnectionsData>) {
         </Show>
       </div>
 
-      <Show when={!d.error()} fallback={<ErrorState title="The connection registry could not be loaded" error={d.error()} onRetry={d.refetch} />}>
+      <Show when={d.staleError()}>
+        {(err) => (
+          <p class="notice notice-inline" role="status">
+            <Icon name="alert" size={16} /> Showing the rows of {d.updatedAt() ? formatClock(d.updatedAt()!) : 'earlier'}: the last refresh failed ({err() instanceof Error ? (err() as Error).message : String(err())}).
+          </p>
+        )}
+      </Show>
+      <Show
+        when={!d.error()}
+        fallback={
+          <ErrorState
+            title={(d.error() as { status?: number }).status === 404 ? 'This server keeps no connection registry (the database is disabled)' : 'The connection registry could not be loaded'}
+            error={d.error()}
+            onRetry={d.refetch}
+          />
+        }
+      >
         <Show when={!d.loading()} fallback={<Skeleton rows={5} />}>
           <Show
             when={d.rows().length > 0}
