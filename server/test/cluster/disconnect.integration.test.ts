@@ -1,0 +1,76 @@
+import { CLOSE_CODES } from '@switchboard/shared'
+import t from 'tap'
+import { buildApp } from '../../src/app.ts'
+import { loadConfig } from '../../src/config.ts'
+import { startCluster } from '../helpers/cluster.ts'
+import { openTestDatabase } from '../helpers/database.ts'
+import { deletePrefix, REDIS_URL, testPrefix } from '../helpers/redis.ts'
+import type { TestServer } from '../helpers/server.ts'
+import { TestClient } from '../helpers/ws-client.ts'
+
+const post = (node: TestServer, path: string, token: string, body?: unknown) =>
+  fetch(`${node.http}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+
+t.test('a user\'s and a tenant\'s connections are closed with 4005 on every instance, nobody else\'s', async (t) => {
+  const { nodes } = await startCluster(t, 'disconnect', 2)
+  const [a, b] = nodes as [TestServer, TestServer]
+  const as = (node: TestServer, sub: string, tenant: string) => TestClient.connect(node.http, node.token({ sub, tenant, roles: ['user'] }))
+  const mallory = [await as(a, 'mallory', 'acme'), await as(b, 'mallory', 'acme'), await as(b, 'mallory', 'acme')]
+  const alice = [await as(a, 'alice', 'acme'), await as(b, 'alice', 'acme')]
+  const zed = [await as(a, 'zed', 'beta'), await as(b, 'zed', 'beta')]
+  const boss = a.token({ sub: 'boss', tenant: 'acme', roles: ['tenant-admin'] })
+
+  const res = await post(a, '/api/websocket/users/acme/mallory/disconnect', boss, { reason: 'token revoked' })
+  t.equal(res.status, 200)
+  t.same(await res.json(), {
+    success: true,
+    message: 'Every connection of mallory is being closed (4005: the client must not reconnect with the same credentials)',
+    data: { tenant: 'acme', user: 'mallory', connections: 3, code: 4005 },
+  })
+  for (const c of mallory) t.same(await c.closed, { code: CLOSE_CODES.REVOKED, reason: 'token revoked' })
+  for (const c of [...alice, ...zed]) t.match(await c.request({ type: 'ping' }), { type: 'pong' }, 'others stay connected')
+
+  t.equal((await post(b, '/api/websocket/tenants/beta/disconnect', boss)).status, 403, 'a tenant admin acts on its own tenant only')
+  t.equal((await post(b, '/api/websocket/users/acme/alice/disconnect', b.token({ sub: 'svc', tenant: 'acme', roles: ['service'] }))).status, 403, 'not a service')
+
+  const root = b.token({ sub: 'root', tenant: 'ops', roles: ['admin'] })
+  const tenant = await post(b, '/api/websocket/tenants/acme/disconnect', root)
+  t.match(await tenant.json(), { success: true, data: { tenant: 'acme', code: 4005 } })
+  for (const c of alice) t.same(await c.closed, { code: CLOSE_CODES.REVOKED, reason: 'tenant disabled' })
+  for (const c of zed) t.match(await c.request({ type: 'ping' }), { type: 'pong' }, 'other tenants stay connected')
+  for (const c of zed) c.close()
+})
+
+t.test('POST /api/websocket/:id/stop on one instance stops a connection held by another and records it', async (t) => {
+  const db = await openTestDatabase('postgresql')
+  t.teardown(() => db.close())
+  const prefix = testPrefix('stop')
+  t.teardown(() => deletePrefix(prefix))
+  const start = async (id: string) => {
+    const config = loadConfig({ LOG_LEVEL: 'silent', WRITER_FLUSH_MS: '20', INSTANCE_ID: id, REDIS_URL, REDIS_PREFIX: prefix, MIGRATE_ON_START: 'false' })
+    const app = await buildApp(config, { orm: db.orm, logger: false })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    t.teardown(() => app.close())
+    return { app, http: `http://127.0.0.1:${(app.server.address() as { port: number }).port}` }
+  }
+  const a = await start('stop-a')
+  const b = await start('stop-b')
+  const client = await TestClient.connect(b.http, b.app.signToken({ sub: 'kiosk', tenant: 'acme', roles: ['user'] }))
+  t.match(await client.request({ type: 'ping' }), { type: 'pong' })
+  const id = [...b.app.hub.connections.keys()][0]!
+  const admin = a.app.signToken({ sub: 'root', tenant: 'ops', roles: ['admin'] })
+  // the registry row is written off the hot path: wait until instance a can see it
+  let seen = 0
+  for (let i = 0; i < 200 && seen !== 200; i++) {
+    seen = (await fetch(`${a.http}/api/websocket/connections/${id}`, { headers: { authorization: `Bearer ${admin}` } })).status
+    if (seen !== 200) await new Promise((r) => setTimeout(r, 20))
+  }
+  t.equal(seen, 200, 'instance a sees the row of a connection held by b')
+  const res = await fetch(`${a.http}/api/websocket/${id}/stop`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } })
+  t.match(await res.json(), { success: true, data: { connectionId: id, status: 'disconnected', autoReconnect: false } })
+  t.same((await client.closed).code, CLOSE_CODES.STOPPED, 'closed on b with 4004 by an order given to a')
+})

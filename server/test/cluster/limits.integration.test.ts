@@ -1,0 +1,75 @@
+import { CLOSE_CODES } from '@switchboard/shared'
+import t from 'tap'
+import { RedisPublishRate } from '../../src/cluster/publish-rate.ts'
+import { RedisKeys } from '../../src/redis/keys.ts'
+import { publish, startCluster } from '../helpers/cluster.ts'
+import { deletePrefix, redisClient, testPrefix } from '../helpers/redis.ts'
+import type { TestServer } from '../helpers/server.ts'
+import { TestClient } from '../helpers/ws-client.ts'
+
+t.test('the per-user connection cap holds across instances', async (t) => {
+  const { nodes } = await startCluster(t, 'cap', 2, { MAX_CONNECTIONS_PER_USER: '2' })
+  const [a, b] = nodes as [TestServer, TestServer]
+  const token = a.token({ sub: 'greedy', tenant: 'acme', roles: ['user'] })
+  const first = await TestClient.connect(a.http, token)
+  t.match(await first.next((f) => f.type === 'auth_success'), { user: 'greedy' })
+  const second = await TestClient.connect(b.http, token)
+  t.match(await second.next((f) => f.type === 'auth_success'), { user: 'greedy' })
+
+  // one below the local cap on either instance, over the cluster's
+  const third = await TestClient.connect(a.http, token)
+  t.same((await third.closed).code, CLOSE_CODES.TOO_MANY_CONNECTIONS)
+  t.same(third.pending((f) => f.type === 'auth_success'), [], 'refused before auth_success')
+  const other = await TestClient.connect(b.http, b.token({ sub: 'someone', tenant: 'acme', roles: ['user'] }))
+  t.match(await other.next((f) => f.type === 'auth_success'), { user: 'someone' }, 'other users are not affected')
+
+  first.close()
+  await first.closed
+  // the slot comes back once the close is counted (a moment later, through Redis)
+  let again: TestClient | undefined
+  for (let i = 0; i < 50 && again === undefined; i++) {
+    const c = await TestClient.connect(b.http, token)
+    const outcome = await Promise.race([c.next((f) => f.type === 'auth_success').then(() => 'ok'), c.closed.then(() => 'closed')])
+    if (outcome === 'ok') again = c
+    else await new Promise((r) => setTimeout(r, 20))
+  }
+  t.ok(again, 'a freed slot is usable from another instance')
+  for (const c of [second, other, again]) c?.close()
+})
+
+t.test('the publish rate window is shared: two limiters (two instances) count against one budget', async (t) => {
+  const prefix = testPrefix('rate')
+  t.teardown(() => deletePrefix(prefix))
+  const redis = await redisClient(t)
+  let now = 1_700_000_000_000
+  const keys = new RedisKeys(prefix)
+  const a = new RedisPublishRate(redis, keys, 3, () => now)
+  const b = new RedisPublishRate(redis, keys, 3, () => now)
+  const results = [await a.take('acme'), await b.take('acme'), await a.take('acme'), await b.take('acme'), await a.take('acme')]
+  t.same(results, [true, true, true, false, false])
+  t.equal(await b.take('beta'), true, 'per tenant')
+  now += 1000
+  t.equal(await b.take('acme'), true, 'a new second, a new budget')
+  t.ok((await redis.pttl(keys.publishRate('acme', Math.floor(now / 1000)))) > 0, 'windows expire by themselves')
+})
+
+t.test('over PUBLISH_RATE_PER_TENANT, publishes answer 429 with retry-after, on any instance', async (t) => {
+  const { nodes } = await startCluster(t, 'rate-http', 2, { PUBLISH_RATE_PER_TENANT: '1' })
+  const [a, b] = nodes as [TestServer, TestServer]
+  const token = a.token({ sub: 'svc', tenant: 'acme', roles: ['service'] })
+  const body = { type: 'dashboard_event', tenant: 'acme', data: { reason: 'r' } }
+  // both publishes must fall in one second: start at the beginning of one, retry if the machine was too slow
+  let first = 0
+  let second: Response | undefined
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5))
+    const window = Math.floor(Date.now() / 1000)
+    first = (await publish(a, token, body)).status
+    second = await fetch(`${b.http}/api/publish`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) })
+    if (Math.floor(Date.now() / 1000) === window) break
+  }
+  t.equal(first, 200)
+  t.equal(second!.status, 429, 'the other instance refuses: one budget for the cluster')
+  t.equal(second!.headers.get('retry-after'), '1')
+  t.match(await second!.json(), { code: 'RATE_LIMITED' })
+})
