@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
+import { SimulatedPlug } from '../server/src/modules/devices/simulator/simulated-plug.ts'
 import { connectClient, mintToken, ROOT, signIn, unique, type TestClient } from './helpers.ts'
 import { E2E_PORT } from './ports.ts'
 
@@ -15,14 +16,27 @@ const PAGES = [
   { path: 'connections', ready: (p: Page) => expect(p.getByTestId('connections-table')).toBeVisible() },
   { path: 'logs', ready: (p: Page) => expect(p.getByTestId('logs-table')).toBeVisible() },
   { path: 'metrics', ready: (p: Page) => expect(p.getByTestId('metric-cards')).toContainText(/Messages in\s*\d/, { timeout: 10_000 }) },
+  { path: 'devices', ready: (p: Page) => expect(p.getByTestId('devices-table')).toBeVisible() },
   { path: 'broadcast', ready: (p: Page) => expect(p.getByTestId('arrivals').locator('.arrival').first()).toBeVisible() },
   { path: 'notifications', ready: (p: Page) => expect(p.getByTestId('notifications')).toBeVisible() },
 ] as const
 
-test('screenshots of every page at desktop and phone width', async ({ browser }) => {
+test('screenshots of every page at desktop and phone width', async ({ browser, request }) => {
   test.setTimeout(180_000)
   await mkdir(OUT, { recursive: true })
   const clients: TestClient[] = []
+  const plugs: SimulatedPlug[] = []
+  const enrol = await request.post(`http://127.0.0.1:${E2E_PORT}/api/devices/enrolment-tokens`, {
+    headers: { authorization: `Bearer ${mintToken({ sub: 'ops-admin', tenant: 'hq', roles: ['admin'] })}` },
+    data: { label: 'screenshots' },
+  })
+  expect(enrol.status()).toBe(201)
+  const { url } = (await enrol.json()) as { url: string }
+  for (const [i, load] of [60, 1250, 8].entries()) {
+    const plug = new SimulatedPlug({ url, mac: `A0B1C2D3E4F${i}`, relayOn: i !== 2, loadWatts: load })
+    await plug.connect()
+    plugs.push(plug)
+  }
   const people = [
     { sub: 'maria.lopez', tenant: 'clinic-1', roles: ['reception'] },
     { sub: 'dr.ortega', tenant: 'clinic-1', roles: ['doctor', 'user'] },
@@ -56,5 +70,6 @@ test('screenshots of every page at desktop and phone width', async ({ browser })
     }
   } finally {
     for (const c of clients) c.close()
+    for (const p of plugs) p.close()
   }
 })

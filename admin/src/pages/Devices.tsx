@@ -97,7 +97,8 @@ export default function Devices(props: RouteSectionProps<DevicesData>) {
                         <td data-label="Device">
                           <span class="strong">{x.name}</span>
                           <span class="sub mono">
-                            {x.externalId} · {x.source}
+                            {x.name === x.externalId ? x.source : `${x.externalId} · ${x.source}`}
+                            {x.model ? ` · ${x.model}` : ''}
                           </span>
                         </td>
                         <Show when={d.showTenant()}>
