@@ -18,6 +18,10 @@ export interface StreamGapsOptions {
   log?: RedisLog | undefined
   /** Streams remembered at most (least recently used forgotten first). */
   maxStreams?: number
+  /** Attempts to read a gap when the store fails (not when it says the gap is gone). Default 10. */
+  retries?: number
+  /** Wait before the nth retry: n times this. Default 100 ms. */
+  retryMs?: number
 }
 
 /**
@@ -37,12 +41,16 @@ export class StreamGaps {
   readonly #streams = new Map<string, StreamState>()
   readonly #opts: StreamGapsOptions
   readonly #max: number
+  readonly #retries: number
+  readonly #retryMs: number
   #fills = 0
   #unfilled = 0
 
   constructor(opts: StreamGapsOptions) {
     this.#opts = opts
     this.#max = opts.maxStreams ?? 10_000
+    this.#retries = opts.retries ?? 10
+    this.#retryMs = opts.retryMs ?? 100
   }
 
   /** Gaps filled from the stream, and gaps that could not be. */
@@ -97,10 +105,15 @@ export class StreamGaps {
 
   async #fill(key: string, s: StreamState): Promise<void> {
     let fetched: HubEvent[] | null = null
-    try {
-      fetched = await this.#opts.fetchAfter(key, { offset: s.offset, epoch: s.epoch })
-    } catch {
-      fetched = null
+    // the command connection may come back a moment after the subscriber: retry a few times
+    for (let attempt = 1; ; attempt++) {
+      try {
+        fetched = await this.#opts.fetchAfter(key, { offset: s.offset, epoch: s.epoch })
+        break
+      } catch {
+        if (attempt >= this.#retries || this.#streams.get(key) !== s) break
+        await new Promise((r) => setTimeout(r, this.#retryMs * attempt))
+      }
     }
     if (this.#streams.get(key) !== s) return // forgotten meanwhile
     const held = s.held ?? []
