@@ -19,6 +19,8 @@ export interface Contender {
   notes: string[]
   /** Starts, or stops and writes (`<prefix>.cpuprofile`, one per process), a CPU profile of the server. */
   profile(op: 'start' | 'stop', prefix?: string): Promise<void>
+  /** Writes a V8 heap snapshot of the memory process (diagnosis, not used by scenarios). */
+  heapSnapshot(file: string): Promise<void>
   /** Exit status and last output of server processes that died, '' while all run. */
   diagnostics(): string
   stop(): Promise<void>

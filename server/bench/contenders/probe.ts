@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
+import { writeHeapSnapshot } from 'node:v8'
 
 /**
  * Probe inside a contender process, answered over IPC:
@@ -8,7 +9,7 @@ import { Session } from 'node:inspector/promises'
  * when the contender can tell; `{op:'profile-start'}` / `{op:'profile-stop',
  * file}` record a CPU profile of just the measured phase (in-process
  * inspector session) instead of the whole life of the process as `--cpu-prof`
- * would. The Switchboard server gets this module through `--import`
+ * would; `{op:'heap-snapshot', file}` writes a V8 heap snapshot. The Switchboard server gets this module through `--import`
  * (preloaded, the server itself is untouched); the bench's own servers call
  * installProbe() directly.
  */
@@ -56,6 +57,9 @@ export function installProbe(hooks: ProbeHooks = {}): void {
       }
       const m = process.memoryUsage()
       process.send!({ reqId: msg.reqId, rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, collected })
+    } else if (msg.op === 'heap-snapshot' && typeof msg.file === 'string') {
+      if (typeof gc === 'function') gc()
+      process.send!({ reqId: msg.reqId, file: writeHeapSnapshot(msg.file) })
     } else if (msg.op === 'buffered') {
       process.send!({ reqId: msg.reqId, buffered: hooks.buffered ? hooks.buffered() : null })
     }

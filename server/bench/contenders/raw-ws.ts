@@ -21,6 +21,9 @@ export async function startRawWs(id: ContenderId, mode: 'naive' | 'buffer' | 'tu
     buffered: async () => (await handle.probe<{ buffered: number | null }>('buffered'))?.buffered ?? undefined,
     notes: [],
     diagnostics: () => handle.diagnostics(),
+    heapSnapshot: async (file) => {
+      await handle.probe('heap-snapshot', 120_000, { file })
+    },
     profile: async (op, prefix) => {
       await handle.profile(op, prefix && `${prefix}.cpuprofile`)
     },

@@ -90,6 +90,9 @@ function contenderOf(
         instances.map((i, k) => i.handle.profile(op, prefix && `${prefix}${instances.length > 1 ? `-${'AB'[k]}` : ''}.cpuprofile`)),
       )
     },
+    heapSnapshot: async (file) => {
+      await sub.handle.probe('heap-snapshot', 120_000, { file })
+    },
     diagnostics: () => instances.map((i) => i.handle.diagnostics()).filter(Boolean).join('\n'),
     stop: async () => {
       await Promise.all(instances.map((i) => i.handle.stop()))
