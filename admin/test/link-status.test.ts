@@ -1,5 +1,5 @@
 import t from 'tap'
-import { bannerFor, describeClose, INITIAL_GRACE_MS, type LinkStatus } from '../src/lib/link-status.ts'
+import { announcementOf, bannerFor, describeClose, INITIAL_GRACE_MS, type LinkStatus } from '../src/lib/link-status.ts'
 
 const NOW = 1_000_000
 const base: LinkStatus = {
@@ -70,4 +70,17 @@ t.test('close codes are described from the shared table', async (t) => {
   t.equal(describeClose(null), null)
   t.equal(describeClose({ code: 4100, reason: '' }), 'Restarted by an operator; reconnect now (code 4100)')
   t.equal(describeClose({ code: 3999, reason: 'custom' }), 'Custom (code 3999)')
+})
+
+t.test('screen readers hear the state once, without the ticking countdown', async (t) => {
+  const s = at({ state: 'reconnecting', reconnectAt: NOW + 4_200, attempt: 1, lastClose: { code: 1001, reason: '' } })
+  const early = bannerFor(s, NOW)
+  const later = bannerFor(s, NOW + 2_000)
+  const now = bannerFor(s, NOW + 5_000)
+  t.ok(early && later && now)
+  if (!early || !later || !now) return
+  t.not(early.title, later.title, 'the visible text ticks')
+  t.equal(announcementOf(early), 'Disconnected — reconnecting')
+  t.equal(announcementOf(later), announcementOf(early), 'the announcement does not')
+  t.equal(announcementOf(now), announcementOf(early))
 })

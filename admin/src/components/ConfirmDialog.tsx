@@ -49,10 +49,11 @@ export function ConfirmDialog(props: {
             <h2 id="confirm-title">{r().title}</h2>
             <div class="dialog-content">{r().body}</div>
             <div class="dialog-actions">
-              <button type="button" class="button button-ghost" onClick={() => props.onCancel()}>
+              {/* A destructive action starts on Cancel, so Enter alone never disconnects anyone. */}
+              <button type="button" class="button button-ghost" onClick={() => props.onCancel()} autofocus={r().danger}>
                 Cancel
               </button>
-              <button type="submit" class={`button ${r().danger ? 'button-danger' : 'button-primary'}`} disabled={props.busy} autofocus>
+              <button type="submit" class={`button ${r().danger ? 'button-danger' : 'button-primary'}`} disabled={props.busy} autofocus={!r().danger}>
                 {props.busy ? 'Working…' : r().confirmLabel}
               </button>
             </div>

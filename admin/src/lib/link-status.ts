@@ -89,3 +89,11 @@ function attemptDetail(s: LinkStatus, detail: string | null): string | null {
   const attempt = s.attempt > 1 ? `Attempt ${s.attempt}.` : null
   return [detail, attempt].filter(Boolean).join(' ') || null
 }
+
+/**
+ * What a screen reader is told: the banner's state without its countdown, so
+ * the live region speaks once per change of state, not once per second.
+ */
+export function announcementOf(b: Banner): string {
+  return b.title.replace(/ in \d+s$| now…$/, '')
+}
