@@ -114,7 +114,8 @@ export async function startSwitchboard(o: SwitchboardOptions): Promise<Contender
 export async function startSwitchboardRedis(o: SwitchboardOptions): Promise<Contender> {
   const redis = await redisPid()
   if (redis === undefined) throw new ContenderUnavailable('Redis not reachable at 127.0.0.1:6379')
-  const env = { REDIS_URL: 'redis://127.0.0.1:6379' }
+  // a prefix of its own: a server started by hand on the same Redis never joins the bench's cluster
+  const env = { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: `sb:bench:${process.pid}:` }
   const a = await startInstance(o, 'switchboard-A', env)
   let b: Awaited<ReturnType<typeof startInstance>> | undefined
   try {
