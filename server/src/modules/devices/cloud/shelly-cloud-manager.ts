@@ -79,6 +79,11 @@ export class ShellyCloudManager implements UpstreamControl {
     }
   }
 
+  /** False in production without DEVICE_CREDENTIALS_KEY: no account can be added or started. */
+  get credentialsAvailable(): boolean {
+    return this.#o.cipher.available
+  }
+
   async create(input: { tenant: string; name: string; host: string; accessToken: string; autoReconnect: boolean; createdBy: string }): Promise<CloudAccountRecord> {
     if (!this.#o.cipher.available) throw new CredentialKeyMissingError()
     const id = `sca_${randomBytes(9).toString('base64url')}`

@@ -23,14 +23,10 @@ export async function cloudAccountRoutes(app: FastifyInstance, opts: { cloud: Sh
       const p = principalOf(request.principal)
       const tenant = operatorTenant(p, request.body.tenant)
       const { name, host, accessToken } = request.body
-      try {
-        const record = await orUnavailable(request.log, () => cloud.create({ tenant, name, host, accessToken, autoReconnect: request.body.autoReconnect ?? true, createdBy: p.user }))
-        request.log.info({ accountId: record.id, connectionId: record.connectionId, tenant, by: p.user }, 'Shelly Cloud account added')
-        return reply.code(201).send(record)
-      } catch (err) {
-        if (err instanceof CredentialKeyMissingError) throw new HttpProblem(503, 'UNAVAILABLE', err.message)
-        throw err
-      }
+      if (!cloud.credentialsAvailable) throw new HttpProblem(503, 'UNAVAILABLE', new CredentialKeyMissingError().message)
+      const record = await orUnavailable(request.log, () => cloud.create({ tenant, name, host, accessToken, autoReconnect: request.body.autoReconnect ?? true, createdBy: p.user }))
+      request.log.info({ accountId: record.id, connectionId: record.connectionId, tenant, by: p.user }, 'Shelly Cloud account added')
+      return reply.code(201).send(record)
     },
   )
 

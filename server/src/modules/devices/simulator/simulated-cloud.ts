@@ -75,7 +75,8 @@ export class SimulatedShellyCloud {
 
   pushStatus(id: string): void {
     const d = this.devices.get(id)
-    if (d) this.#broadcast({ event: 'Shelly:StatusOnChange', device: { id: d.id, code: 'SNPL-00112EU', gen: 'G2' }, status: this.statusOf(d) })
+    // the older payload form: deviceId only
+    if (d) this.#broadcast({ event: 'Shelly:StatusOnChange', deviceId: d.id, status: this.statusOf(d) })
   }
 
   setOnline(id: string, online: boolean): void {
@@ -105,7 +106,7 @@ export class SimulatedShellyCloud {
     ws.on('message', (data) => this.#onMessage(ws, String(data)))
     for (const d of this.devices.values()) {
       this.#send(ws, { event: 'Shelly:Online', deviceId: d.id, online: d.online ? 1 : 0 })
-      if (d.online) this.#send(ws, { event: 'Shelly:StatusOnChange', deviceId: d.id, status: this.statusOf(d) })
+      if (d.online) this.#send(ws, { event: 'Shelly:StatusOnChange', device: { id: d.id, code: 'SNPL-00112EU', gen: 'G2' }, status: this.statusOf(d) })
     }
   }
 
