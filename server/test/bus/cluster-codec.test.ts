@@ -1,0 +1,33 @@
+import t from 'tap'
+import { decodeClusterMessage, encodeClusterMessage, encodeUnstamped } from '../../src/bus/cluster-codec.ts'
+import type { ClusterMessage } from '../../src/bus/cluster-message.ts'
+
+const message: ClusterMessage = {
+  kind: 'event',
+  origin: 'n1',
+  event: { id: 'e1', type: 'x', ts: '2026-01-01T00:00:00.000Z', target: { kind: 'channel', tenant: 't', channel: 'c' }, data: { a: '|S|' }, offset: 7, epoch: 'ep', publishedAt: 1 },
+}
+
+t.test('messages round-trip as JSON', async (t) => {
+  t.same(decodeClusterMessage(encodeClusterMessage(message)), message)
+  const disconnect: ClusterMessage = { kind: 'disconnect', origin: 'n2', selector: { tenant: 't', user: 'u' }, code: 4005, reason: 'revoked' }
+  t.same(decodeClusterMessage(encodeClusterMessage(disconnect)), disconnect)
+})
+
+t.test('a stamped message takes its position from the prefix the history script wrote', async (t) => {
+  const unstamped = encodeUnstamped(message)
+  t.notOk(JSON.parse(unstamped).event.offset, 'stored without a position')
+  const decoded = decodeClusterMessage(`S42|e9|${unstamped}`)
+  t.equal(decoded?.kind, 'event')
+  if (decoded?.kind === 'event') {
+    t.equal(decoded.event.offset, 42)
+    t.equal(decoded.event.epoch, 'e9')
+    t.same(decoded.event.data, { a: '|S|' }, 'bars in the payload do not confuse the header')
+  }
+})
+
+t.test('anything malformed is null, never a throw', async (t) => {
+  for (const text of ['', 'not json', 'S1|', 'Sx|e|{}', 'S1||{}', '{"kind":"nope","origin":"x"}', '{"kind":"event","origin":"x"}', '{"kind":"event","origin":"x","event":{"id":1}}', '{"kind":"disconnect","origin":"x"}', 'null', '[]']) {
+    t.equal(decodeClusterMessage(text), null, JSON.stringify(text))
+  }
+})
