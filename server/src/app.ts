@@ -21,8 +21,8 @@ import notificationsPlugin, { registerNotificationsUnavailable } from './modules
 import dbPlugin, { createDatabaseHistory, type DbPluginOptions } from './plugins/db.ts'
 import authPlugin from './plugins/auth.ts'
 import metricsPlugin, { Metrics } from './plugins/metrics.ts'
-import realtimePlugin from './plugins/realtime.ts'
 import clusterPlugin from './plugins/cluster.ts'
+import realtimePlugin from './plugins/realtime.ts'
 import { jsonDepthExceeds } from './realtime/frame-guards.ts'
 import { redactUrl } from './redact.ts'
 import { redisBackend } from './redis/backend.ts'
@@ -98,9 +98,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     catalog: new EventCatalog(config.EVENT_SCHEMAS_FILE || undefined),
     instanceId,
   })
-
   // registry, presence, cluster-wide limits and disconnects (in memory without REDIS_URL)
   await app.register(clusterPlugin, { config, instanceId, redis })
+
   app.get('/health', { logLevel: 'warn' }, async () => ({
     status: app.bus.health() === 'ok' ? 'ok' : 'degraded',
     instance: instanceId,

@@ -98,7 +98,20 @@ export const ConfigSchema = Type.Object({
   /** Shelly Cloud connector reconnect backoff (randomisation 0.5). */
   SHELLY_CLOUD_RECONNECT_INITIAL_MS: Type.Integer({ minimum: 10, default: 3_000 }),
   SHELLY_CLOUD_RECONNECT_MAX_MS: Type.Integer({ minimum: 10, default: 30_000 }),
+  /** Set: scale-out over Redis (bus, history, registry, presence, limits); empty: one instance in memory. */
   REDIS_URL: Type.String({ default: '' }),
+  /** Prefix of every Redis key and pub/sub channel: several deployments (or test runs) can share one Redis. */
+  REDIS_PREFIX: Type.String({ pattern: '^[A-Za-z0-9:_.{}-]{1,64}$', default: 'sb:' }),
+  /** A Redis command without a reply after this long fails (publish answers 503 instead of hanging). */
+  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1_000 }),
+  REDIS_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 2_000 }),
+  /** Cluster registry: each instance renews its lease this often; a lease not renewed for CLUSTER_LEASE_MS is dead. */
+  CLUSTER_HEARTBEAT_MS: Type.Integer({ minimum: 20, default: 5_000 }),
+  CLUSTER_LEASE_MS: Type.Integer({ minimum: 60, default: 15_000 }),
+  /** Channel patterns (`*` wildcards, comma-separated) with presence: who is subscribed, join/leave pushes. */
+  PRESENCE_CHANNELS: Type.String({ default: '' }),
+  /** Events a tenant may publish per second over HTTP, cluster-wide; 0 = unlimited. */
+  PUBLISH_RATE_PER_TENANT: Type.Integer({ minimum: 0, default: 0 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 }),
 })
 
@@ -134,18 +147,6 @@ export class ConfigError extends Error {
 
 const list = (s: string) =>
   s
-  /** Prefix of every Redis key and pub/sub channel: several deployments (or test runs) can share one Redis. */
-  REDIS_PREFIX: Type.String({ pattern: '^[A-Za-z0-9:_.{}-]{1,64}$', default: 'sb:' }),
-  /** A Redis command without a reply after this long fails (publish answers 503 instead of hanging). */
-  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1_000 }),
-  REDIS_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 2_000 }),
-  /** Cluster registry: each instance renews its lease this often; a lease not renewed for CLUSTER_LEASE_MS is dead. */
-  CLUSTER_HEARTBEAT_MS: Type.Integer({ minimum: 20, default: 5_000 }),
-  CLUSTER_LEASE_MS: Type.Integer({ minimum: 60, default: 15_000 }),
-  /** Channel patterns (`*` wildcards, comma-separated) with presence: who is subscribed, join/leave pushes. */
-  PRESENCE_CHANNELS: Type.String({ default: '' }),
-  /** Events a tenant may publish per second over HTTP, cluster-wide; 0 = unlimited. */
-  PUBLISH_RATE_PER_TENANT: Type.Integer({ minimum: 0, default: 0 }),
     .split(',')
     .map((x) => x.trim())
     .filter(Boolean)
@@ -202,8 +203,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (!config.DEVICE_CREDENTIALS_KEY && !isProduction) config.DEVICE_CREDENTIALS_KEY = DEV_DEVICE_CREDENTIALS_KEY
   if (config.HISTORY_STORE === 'database' && !config.DATABASE_ENABLED) problems.push('HISTORY_STORE=database needs DATABASE_ENABLED=true')
+  if (config.HISTORY_STORE === 'redis' && !config.REDIS_URL) problems.push('HISTORY_STORE=redis needs REDIS_URL')
+  if (config.CLUSTER_LEASE_MS < 2 * config.CLUSTER_HEARTBEAT_MS) problems.push('CLUSTER_LEASE_MS must be at least twice CLUSTER_HEARTBEAT_MS')
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
   return config
 }
-  if (config.HISTORY_STORE === 'redis' && !config.REDIS_URL) problems.push('HISTORY_STORE=redis needs REDIS_URL')
-  if (config.CLUSTER_LEASE_MS < 2 * config.CLUSTER_HEARTBEAT_MS) problems.push('CLUSTER_LEASE_MS must be at least twice CLUSTER_HEARTBEAT_MS')

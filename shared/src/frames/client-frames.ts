@@ -72,9 +72,9 @@ export const CLIENT_FRAME_SCHEMAS = {
   pong: PongFrameSchema,
   subscribe: SubscribeFrameSchema,
   unsubscribe: UnsubscribeFrameSchema,
+  ...PRESENCE_CLIENT_FRAME_SCHEMAS,
   ...NOTIFICATION_CLIENT_FRAME_SCHEMAS,
   ...DEVICE_CLIENT_FRAME_SCHEMAS,
-  ...PRESENCE_CLIENT_FRAME_SCHEMAS,
 } as const
 
 export type ClientFrameType = keyof typeof CLIENT_FRAME_SCHEMAS
@@ -91,9 +91,9 @@ export type ClientFrame =
   | PongFrame
   | SubscribeFrame
   | UnsubscribeFrame
+  | PresenceGetFrame
   | NotificationsGetFrame
   | NotificationsReadFrame
-  | PresenceGetFrame
   | NotificationsReadAllFrame
   | NotificationsDeleteFrame
   | DeviceSwitchFrame

@@ -115,9 +115,9 @@ export const SERVER_FRAME_SCHEMAS = {
   subscribed: SubscribedFrameSchema,
   unsubscribed: UnsubscribedFrameSchema,
   error: ErrorFrameSchema,
+  ...PRESENCE_SERVER_FRAME_SCHEMAS,
   ...NOTIFICATION_SERVER_FRAME_SCHEMAS,
   ...DEVICE_SERVER_FRAME_SCHEMAS,
-  ...PRESENCE_SERVER_FRAME_SCHEMAS,
 } as const
 
 /** Reply/control `type`s; no event type may use one of these names. */
@@ -145,7 +145,7 @@ export type ServerFrame =
   | SubscribedFrame
   | UnsubscribedFrame
   | ErrorFrame
+  | PresenceFrame
   | NotificationsFrame
   | NotificationsAckFrame
   | DeviceSwitchResultFrame
-  | PresenceFrame
