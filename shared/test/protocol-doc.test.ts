@@ -12,6 +12,7 @@ import {
   CLIENT_FRAME_SCHEMAS,
   EVENT_CATALOG,
   HttpErrorSchema,
+  PRESENCE_PUSHES,
   PublishBodySchema,
   PublishResponseSchema,
   PushFrameSchema,
@@ -55,7 +56,7 @@ function verdicts(kind: string, frame: Frame): [boolean, boolean] {
       return [schema !== undefined && Value.Check(schema, value), checkDef('ServerFrame', frame)]
     }
     case 'push': {
-      const data = catalog[frame.type]
+      const data = catalog[frame.type] ?? (PRESENCE_PUSHES as unknown as Record<string, Type.TSchema>)[frame.type]
       return [Value.Check(PushFrameSchema, value) && data !== undefined && Value.Check(data, frame.data), checkDef(`push.${frame.type}`, frame)]
     }
     case 'publish': {

@@ -6,7 +6,7 @@
  * Request/reply pairs use AsyncAPI's `reply` with the `id` correlation; pushes
  * carry no correlation id because their `id` is the event's, not a request's.
  */
-import { CLIENT_FRAME_SCHEMAS, EVENT_CATALOG, PROTOCOL_VERSION, SERVER_FRAME_SCHEMAS } from '../../src/index.ts'
+import { CLIENT_FRAME_SCHEMAS, EVENT_CATALOG, PRESENCE_PUSH_TYPES, PROTOCOL_VERSION, SERVER_FRAME_SCHEMAS } from '../../src/index.ts'
 import { defName, type Json, type JsonObject } from './json-schema.ts'
 
 const SCHEMA_FORMAT = 'application/schema+json;version=draft-2020-12'
@@ -30,6 +30,7 @@ const REPLIES: Record<string, string[]> = {
   'notifications:read-all': ['notifications:ack', 'error'],
   'notifications:delete': ['notifications:ack', 'error'],
   'device:switch': ['device:switch:result', 'error'],
+  'presence:get': ['presence', 'error'],
 }
 /** Client frames that answer the server instead of asking it. */
 const ANSWERS = new Set(['pong'])
@@ -80,6 +81,10 @@ function buildMessages(): JsonObject {
     const def = defName.push(type)
     messages[messageKey(def)] = message(def, type, `${type} event push`, false)
   }
+  for (const type of PRESENCE_PUSH_TYPES) {
+    const def = defName.push(type)
+    messages[messageKey(def)] = message(def, type, `${type} presence push`, false)
+  }
   messages['push.custom'] = {
     ...message('PushFrame', 'push', 'push of an operator-registered event type', false),
     description: 'Event types registered by the operator at start-up; `data` follows their registered JSON Schema.',
@@ -108,10 +113,11 @@ const REQUEST_SUMMARIES: Record<string, string> = {
   'notifications:read-all': "Mark all of the user's notifications read.",
   'notifications:delete': 'Delete one notification.',
   'device:switch': 'Turn a smart plug relay on or off (roles allowed to control devices).',
+  'presence:get': 'Who is subscribed to a channel with presence, and how many connections some users have, cluster-wide.',
 }
 
 function operationSpecs(channel: 'ws' | 'wsConnect'): Record<string, OperationSpec> {
-  const pushes = [...Object.keys(EVENT_CATALOG).map((t) => messageKey(defName.push(t))), 'push.custom']
+  const pushes = [...[...Object.keys(EVENT_CATALOG), ...PRESENCE_PUSH_TYPES].map((t) => messageKey(defName.push(t))), 'push.custom']
   return {
     welcome: {
       action: 'send',

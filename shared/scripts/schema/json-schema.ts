@@ -17,6 +17,7 @@ import {
   PublishBodySchema,
   PublishResponseSchema,
   PushFrameSchema,
+  PRESENCE_PUSHES,
   RESERVED_FRAME_TYPES,
   SERVER_FRAME_SCHEMAS,
   StatsResponseSchema,
@@ -105,6 +106,11 @@ export function buildProtocolSchema(): JsonObject {
   for (const type of serverTypes) defs[defName.server(type)] = { title: `${type} (server to client)`, ...plain(SERVER_FRAME_SCHEMAS[type]) }
   for (const type of eventTypes) defs[defName.event(type)] = { title: `${type} payload`, ...plain(EVENT_CATALOG[type]) }
   for (const type of eventTypes) defs[defName.push(type)] = typedPush(type)
+  // presence pushes: typed like events, but not in the catalog (nobody publishes them)
+  for (const [type, schema] of Object.entries(PRESENCE_PUSHES)) {
+    defs[defName.event(type)] = { title: `${type} payload`, ...plain(schema) }
+    defs[defName.push(type)] = typedPush(type)
+  }
 
   defs['ClientFrame'] = { title: 'any client frame', oneOf: clientTypes.map((t) => ref(defName.client(t))) }
   defs['ServerFrame'] = { title: 'any reply or control frame from the server', oneOf: serverTypes.map((t) => ref(defName.server(t))) }

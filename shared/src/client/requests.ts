@@ -7,6 +7,7 @@ import type {
   UnsubscribedFrame,
 } from '../frames/server-frames.ts'
 import type { NotificationsAckFrame, NotificationsFrame } from '../frames/notification-frames.ts'
+import type { PresenceFrame } from '../frames/presence-frames.ts'
 import { ClientError } from './errors.ts'
 
 /** Client frames that expect a reply, and the reply each one gets on success. */
@@ -19,6 +20,7 @@ export interface ReplyOf {
   'notifications:read': NotificationsAckFrame
   'notifications:read-all': NotificationsAckFrame
   'notifications:delete': NotificationsAckFrame
+  'presence:get': PresenceFrame
 }
 export type RequestType = keyof ReplyOf
 /** A request as the caller writes it: the client assigns `id`. */
@@ -33,6 +35,7 @@ const EXPECTED_REPLY: { [T in RequestType]: ReplyOf[T]['type'] } = {
   'notifications:read': 'notifications:ack',
   'notifications:read-all': 'notifications:ack',
   'notifications:delete': 'notifications:ack',
+  'presence:get': 'presence',
 }
 
 interface Pending {

@@ -39,8 +39,12 @@ export const PresenceChangeSchema = Type.Object({ user: Type.String() })
 
 export const PRESENCE_CLIENT_FRAME_SCHEMAS = { 'presence:get': PresenceGetFrameSchema } as const
 export const PRESENCE_SERVER_FRAME_SCHEMAS = { presence: PresenceFrameSchema } as const
-/** Push types (not replies): a client handles them like events, with `on('presence:join', ...)`. */
-export const PRESENCE_PUSH_TYPES = ['presence:join', 'presence:leave'] as const
+/**
+ * Pushes that are not catalog events (nobody may publish them): their `data`
+ * schema by type. A client handles them like events, `on('presence:join', ...)`.
+ */
+export const PRESENCE_PUSHES = { 'presence:join': PresenceChangeSchema, 'presence:leave': PresenceChangeSchema } as const
+export const PRESENCE_PUSH_TYPES = Object.keys(PRESENCE_PUSHES) as Array<keyof typeof PRESENCE_PUSHES>
 
 export type PresenceGetFrame = Type.Static<typeof PresenceGetFrameSchema>
 export type PresenceFrame = Type.Static<typeof PresenceFrameSchema>
