@@ -52,8 +52,11 @@ export const ConfigSchema = Type.Object({
   DATABASE_ENABLED: Type.Boolean({ default: true, description: 'false: no database at all (no connection registry, logs, notifications; history in memory).' }),
   MIGRATE_ON_START: Type.Boolean({ default: true, description: 'Apply pending migrations at start-up. false: only warn about them (`npm run migrate` applies them).' }),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10, description: 'Most PostgreSQL connections the server opens.' }),
-  /** auto: Redis Streams when REDIS_URL is set, else database when DATABASE_ENABLED, else memory. */
-  HISTORY_STORE: Type.Union([Type.Literal('auto'), Type.Literal('memory'), Type.Literal('database'), Type.Literal('redis')], { default: 'auto' }),
+  HISTORY_STORE: Type.Union([Type.Literal('auto'), Type.Literal('memory'), Type.Literal('database'), Type.Literal('redis')], {
+    default: 'auto',
+    description:
+      'Where channel history lives. auto: Redis Streams when REDIS_URL is set, else the database when DATABASE_ENABLED, else memory. With several instances use redis: it keeps every instance in offset order.',
+  }),
   LOG_RETENTION_DAYS: Type.Integer({
     minimum: 1,
     default: 30,
@@ -98,20 +101,37 @@ export const ConfigSchema = Type.Object({
   /** Shelly Cloud connector reconnect backoff (randomisation 0.5). */
   SHELLY_CLOUD_RECONNECT_INITIAL_MS: Type.Integer({ minimum: 10, default: 3_000 }),
   SHELLY_CLOUD_RECONNECT_MAX_MS: Type.Integer({ minimum: 10, default: 30_000 }),
-  /** Set: scale-out over Redis (bus, history, registry, presence, limits); empty: one instance in memory. */
-  REDIS_URL: Type.String({ default: '' }),
-  /** Prefix of every Redis key and pub/sub channel: several deployments (or test runs) can share one Redis. */
-  REDIS_PREFIX: Type.String({ pattern: '^[A-Za-z0-9:_.{}-]{1,64}$', default: 'sb:' }),
-  /** A Redis command without a reply after this long fails (publish answers 503 instead of hanging). */
-  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1_000 }),
-  REDIS_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 2_000 }),
-  /** Cluster registry: each instance renews its lease this often; a lease not renewed for CLUSTER_LEASE_MS is dead. */
-  CLUSTER_HEARTBEAT_MS: Type.Integer({ minimum: 20, default: 5_000 }),
-  CLUSTER_LEASE_MS: Type.Integer({ minimum: 60, default: 15_000 }),
-  /** Channel patterns (`*` wildcards, comma-separated) with presence: who is subscribed, join/leave pushes. */
-  PRESENCE_CHANNELS: Type.String({ default: '' }),
-  /** Events a tenant may publish per second over HTTP, cluster-wide; 0 = unlimited. */
-  PUBLISH_RATE_PER_TENANT: Type.Integer({ minimum: 0, default: 0 }),
+  REDIS_URL: Type.String({
+    default: '',
+    description:
+      'Redis URL (`redis://[:password@]host:6379[/db]`). Set: several instances act as one (bus, history in Redis Streams, cluster registry, presence, cluster-wide limits). Empty: one instance, all in memory. Unreachable at start: the server starts degraded and keeps retrying.',
+  }),
+  REDIS_PREFIX: Type.String({
+    pattern: '^[A-Za-z0-9:_.{}-]{1,64}$',
+    default: 'sb:',
+    description: 'Prefix of every Redis key and pub/sub channel, so that several deployments (or test runs) can share one Redis. Instances of one cluster must use the same.',
+  }),
+  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({
+    minimum: 50,
+    default: 1_000,
+    description: 'A Redis command without a reply after this long fails: publishes answer 503 instead of hanging (nothing is queued while Redis is away).',
+  }),
+  REDIS_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 2_000, description: 'Longest wait for a Redis connection (and, at start-up, before the server goes on degraded).' }),
+  CLUSTER_HEARTBEAT_MS: Type.Integer({ minimum: 20, default: 5_000, description: 'With Redis: how often each instance renews its lease and rewrites its entry in the cluster registry.' }),
+  CLUSTER_LEASE_MS: Type.Integer({
+    minimum: 60,
+    default: 15_000,
+    description: "With Redis: an instance whose lease was not renewed for this long is dead; a survivor removes its connections from the cluster view and presence, and closes its connection records. At least twice CLUSTER_HEARTBEAT_MS.",
+  }),
+  PRESENCE_CHANNELS: Type.String({
+    default: '',
+    description: 'Channel patterns with presence, comma-separated, `*` wildcards (`chat:*,lobby`): `presence:get` and `presence:join`/`presence:leave` pushes, cluster-wide. Empty: none.',
+  }),
+  PUBLISH_RATE_PER_TENANT: Type.Integer({
+    minimum: 0,
+    default: 0,
+    description: 'Events a tenant may publish per second through `POST /api/publish`, across all instances (429 past it). 0: unlimited.',
+  }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 }),
 })
 
