@@ -79,28 +79,27 @@ export const ConfigSchema = Type.Object({
     default: 200,
     description: '`log:*` events published per second at most; the excess is still stored, not streamed (counted in switchboard_log_stream_dropped_total).',
   }),
-  /**
-   * Devices (modules/devices/README.md): AES-256-GCM key for upstream credentials, 32 bytes as 64 hex
-   * or base64. Outside production a development key is used when unset; in production the development
-   * key is refused and, unset, no upstream credential can be stored or used.
-   */
-  DEVICE_CREDENTIALS_KEY: Type.String({ default: '' }),
-  /** Unknown devices: auto-admitted (true), held for approval (false), or auto = true outside production. Tenants may override. */
-  DEVICE_AUTO_ADMIT: Type.Union([Type.Literal('auto'), Type.Literal('true'), Type.Literal('false')], { default: 'auto' }),
-  /** A silent device is pinged after this long; it is offline when nothing answers within DEVICE_HEARTBEAT_TIMEOUT_MS. */
-  DEVICE_HEARTBEAT_INTERVAL_MS: Type.Integer({ minimum: 20, default: 30_000 }),
-  DEVICE_HEARTBEAT_TIMEOUT_MS: Type.Integer({ minimum: 20, default: 10_000 }),
-  /** How long `Switch.Set` (and other device commands) may take before DEVICE_TIMEOUT. */
-  DEVICE_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 5_000 }),
-  /** Base of enrolment URLs (`wss://hub.example.com`); empty: derived from the request. */
-  DEVICE_PUBLIC_URL: Type.String({ default: '' }),
-  /** Frames a device may send per minute; the excess is dropped and counted. */
-  DEVICE_MAX_FRAMES_PER_MINUTE: Type.Integer({ minimum: 1, default: 600 }),
-  /** Roles that may switch plugs besides admin, tenant admin and service. */
-  DEVICE_CONTROL_ROLES: Type.String({ default: 'device-operator' }),
-  /** Shelly Cloud connector reconnect backoff (randomisation 0.5). */
-  SHELLY_CLOUD_RECONNECT_INITIAL_MS: Type.Integer({ minimum: 10, default: 3_000 }),
-  SHELLY_CLOUD_RECONNECT_MAX_MS: Type.Integer({ minimum: 10, default: 30_000 }),
+  DEVICE_CREDENTIALS_KEY: Type.String({
+    default: '',
+    description:
+      'AES-256-GCM key sealing upstream (Shelly Cloud) credentials: 32 bytes as 64 hex characters or base64. Empty: a development key outside production; in production the development key is refused and, unset, no cloud account can be added or started.',
+  }),
+  DEVICE_AUTO_ADMIT: Type.Union([Type.Literal('auto'), Type.Literal('true'), Type.Literal('false')], {
+    default: 'auto',
+    description: 'Devices never seen before: admitted at once (true) or held for approval (false); auto = true outside production. Each tenant may override it (PUT /api/devices/settings).',
+  }),
+  DEVICE_HEARTBEAT_INTERVAL_MS: Type.Integer({
+    minimum: 20,
+    default: 30_000,
+    description: 'A device (or Shelly Cloud socket) silent this long gets a WebSocket ping. Offline window: INTERVAL + TIMEOUT + one sweep tick.',
+  }),
+  DEVICE_HEARTBEAT_TIMEOUT_MS: Type.Integer({ minimum: 20, default: 10_000, description: 'After the ping, a device with no pong and no frame within this is offline and its socket cut.' }),
+  DEVICE_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 5_000, description: 'How long a device command (Switch.Set, cloud relay) may take before DEVICE_TIMEOUT (504).' }),
+  DEVICE_PUBLIC_URL: Type.String({ default: '', description: 'Scheme and host of enrolment URLs (`wss://hub.example.com`); empty: those of the request.' }),
+  DEVICE_MAX_FRAMES_PER_MINUTE: Type.Integer({ minimum: 1, default: 600, description: 'Frames one device socket may send per minute; the excess is dropped and counted.' }),
+  DEVICE_CONTROL_ROLES: Type.String({ default: 'device-operator', description: 'Roles (comma-separated) that may switch plugs, besides admin, tenant admins and service.' }),
+  SHELLY_CLOUD_RECONNECT_INITIAL_MS: Type.Integer({ minimum: 10, default: 3_000, description: 'Shelly Cloud connector: first reconnect delay (exponential backoff, randomisation 0.5).' }),
+  SHELLY_CLOUD_RECONNECT_MAX_MS: Type.Integer({ minimum: 10, default: 30_000, description: 'Shelly Cloud connector: longest reconnect delay.' }),
   REDIS_URL: Type.String({
     default: '',
     description:
