@@ -157,5 +157,20 @@ for (const driver of DRIVERS) {
       t.ok(await eventually(async () => cloud.stats.connections, (n) => n > connectionsBefore))
       t.ok(await eventually(async () => [...a.app.devices.registry.all()].filter((d) => d.online).length, (n) => n === 4))
     })
+
+    await t.test('an account an operator stopped stays stopped across a restart, and its row says so', async (t) => {
+      t.match((await call(a, op(), 'POST', `/api/websocket/${connectionId}/stop`)).body.data, { status: 'disconnected', autoReconnect: false })
+      await a.app.close()
+      await query(db.orm, `update ${tableName(db.orm, 'websocket_connection')} set status = 'connected' where id = ?`, [connectionId])
+      const connectionsBefore = cloud.stats.connections
+      a = await persistenceApp(db, ENV)
+      const row = await eventually(
+        async () => (await rows('select status, auto_reconnect from {websocket_connection} where id = ?', [connectionId]))[0],
+        (r) => r?.status === 'disconnected',
+      )
+      t.same(row, { status: 'disconnected', auto_reconnect: false }, 'a stale "connected" from the previous run is corrected at boot')
+      await new Promise((r) => setTimeout(r, 200))
+      t.equal(cloud.stats.connections, connectionsBefore, 'not started')
+    })
   })
 }

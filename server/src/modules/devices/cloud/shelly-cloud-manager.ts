@@ -69,8 +69,13 @@ export class ShellyCloudManager implements UpstreamControl {
     const accounts = await this.#o.accounts.list()
     for (const account of accounts) {
       const r = this.#add(account)
-      if (r === undefined) continue
+      if (r === undefined) {
+        this.#o.upstream.record(unusable(account))
+        continue
+      }
       await this.#o.upstream.ensure(this.#snapshot(r), true)
+      // nothing is connected at boot, whatever the previous run left in the row
+      this.#o.upstream.record(this.#snapshot(r))
       // each account's first attempt runs in the background: boot does not wait on Shelly Cloud
       void this.#o.upstream.autoReconnect(r.connectionId).then(
         (auto) => (auto === false ? undefined : r.connector.start()),
@@ -252,6 +257,23 @@ export class ShellyCloudManager implements UpstreamControl {
       devices: [...this.#o.registry.all()].filter((d) => d.upstreamId === r.connectionId).length,
       createdAt: r.account.createdAt.toISOString(),
     }
+  }
+}
+
+/** The row of an account whose credentials cannot be opened (missing or different DEVICE_CREDENTIALS_KEY). */
+function unusable(account: CloudAccountRow): UpstreamSnapshot {
+  const now = new Date().toISOString()
+  return {
+    id: upstreamConnectionId(account.id),
+    referenceId: account.id,
+    tenant: account.tenant,
+    status: 'error',
+    lastPingAt: null,
+    errorMessage: 'credentials cannot be opened: DEVICE_CREDENTIALS_KEY is missing or not the key they were sealed with',
+    metadata: { name: account.name, host: displayHost(account.host), devices: 0 },
+    connectedAt: null,
+    disconnectedAt: now,
+    updatedAt: now,
   }
 }
 
