@@ -6,7 +6,10 @@ import type { PresenceStore } from './presence-store.ts'
 interface Entry {
   tenant: string
   user: string
-  state: 'pending' | 'counted'
+  /** counted: the store holds this connection; uncounted: admitted while the store could not answer. */
+  state: 'pending' | 'counted' | 'uncounted'
+  /** Counted by a rewrite while its own admission was in flight: counted whatever that answer. */
+  rewritten: boolean
   closed: boolean
 }
 
@@ -16,8 +19,9 @@ interface Entry {
  * takes the count back. The count and the check are one atomic step in the
  * store, so two instances admitting the same user at once cannot both pass
  * the last slot. When the store cannot answer (Redis down) the connection is
- * admitted on the local cap alone and not counted: availability first, and
- * nothing to take back later.
+ * admitted on the local cap alone, uncounted until the next rewrite of this
+ * instance's share (`snapshot`) counts it: availability first, and the count
+ * heals once Redis is back.
  */
 export class ClusterAdmission implements ConnectionObserver {
   readonly #store: PresenceStore
@@ -34,11 +38,11 @@ export class ClusterAdmission implements ConnectionObserver {
 
   readonly admit = (c: Connection): Promise<boolean> => {
     const p = c.principal!
-    const entry: Entry = { tenant: p.tenant, user: p.user, state: 'pending', closed: false }
+    const entry: Entry = { tenant: p.tenant, user: p.user, state: 'pending', rewritten: false, closed: false }
     this.#entries.set(c.id, entry)
     return this.#store.admit(p.tenant, p.user, this.#cap).then(
       (ok) => {
-        if (!ok) {
+        if (!ok && !entry.rewritten) {
           this.#entries.delete(c.id)
           return false
         }
@@ -48,7 +52,8 @@ export class ClusterAdmission implements ConnectionObserver {
       },
       (err: unknown) => {
         if (this.#failOpen++ % 100 === 0) this.#log.warn({ err: { message: (err as Error).message } }, 'cluster connection cap unavailable; admitting on the local cap')
-        this.#entries.delete(c.id)
+        entry.state = entry.rewritten ? 'counted' : 'uncounted'
+        if (entry.closed) this.#release(c.id, entry)
         return true
       },
     )
@@ -58,14 +63,19 @@ export class ClusterAdmission implements ConnectionObserver {
     const entry = this.#entries.get(c.id)
     if (entry === undefined) return
     entry.closed = true
-    if (entry.state === 'counted') this.#release(c.id, entry)
+    if (entry.state !== 'pending') this.#release(c.id, entry)
   }
 
-  /** Counted connections per user, for a rewrite after Redis lost them. */
+  /**
+   * Every live connection per user, all of them counted from now on: what a
+   * rewrite of this instance's share writes (after Redis lost it or came back).
+   */
   snapshot(): Map<string, { tenant: string; user: string; connections: number }> {
     const out = new Map<string, { tenant: string; user: string; connections: number }>()
     for (const e of this.#entries.values()) {
-      if (e.state !== 'counted' || e.closed) continue
+      if (e.closed) continue
+      e.rewritten = true
+      if (e.state === 'uncounted') e.state = 'counted'
       const key = `${e.tenant}\0${e.user}`
       const cur = out.get(key)
       if (cur) cur.connections++
@@ -76,6 +86,6 @@ export class ClusterAdmission implements ConnectionObserver {
 
   #release(id: string, entry: Entry): void {
     this.#entries.delete(id)
-    this.#store.release(entry.tenant, entry.user).catch(() => undefined)
+    if (entry.state === 'counted') this.#store.release(entry.tenant, entry.user).catch(() => undefined)
   }
 }

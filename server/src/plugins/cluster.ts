@@ -96,9 +96,23 @@ async function clusterPlugin(app: FastifyInstance, opts: ClusterPluginOptions) {
       },
       onShareLost: () => {
         log.warn('redis lost this instance\'s registry entries (restarted empty?): writing them again')
-        redisRegistry!.rewriteAll(hub.connections.values())
-        redisPresence.rewrite(admission.snapshot().values(), tracker.snapshot()).catch((err: unknown) => log.warn({ err }, 'presence rewrite failed'))
+        rewriteShare()
       },
+    })
+    // This instance's share (users, presence, connections) is what it holds locally: written again
+    // whenever Redis lost it, and after every reconnect (calls that failed meanwhile left it stale).
+    const rewriteShare = () => {
+      redisRegistry!.rewriteAll(hub.connections.values())
+      redisPresence.rewrite(admission.snapshot().values(), tracker.snapshot()).catch((err: unknown) => log.warn({ err }, 'presence rewrite failed'))
+    }
+    let reconnecting = false
+    redis.bus.commands.on('close', () => {
+      reconnecting = true
+    })
+    redis.bus.commands.on('ready', () => {
+      if (!reconnecting) return
+      reconnecting = false
+      rewriteShare()
     })
     hub.addObserver(redisRegistry.observer)
     registry = redisRegistry

@@ -39,9 +39,20 @@ t.test('a connection closed while its admission is pending is taken back when th
   t.equal(await admission.admit(conn('2', 'u')), true, 'the slot was released')
 })
 
-t.test('when the store fails the connection is admitted (local cap only) and nothing is counted', async (t) => {
-  const failing = { admit: () => Promise.reject(new Error('down')), release: () => Promise.resolve() } as unknown as MemoryPresence
-  const admission = new ClusterAdmission(failing, 1, quiet)
-  t.equal(await admission.admit(conn('1', 'u')), true)
-  t.same([...admission.snapshot().values()], [])
+t.test('when the store fails the connection is admitted on the local cap; the next rewrite counts it', async (t) => {
+  let up = false
+  const released: string[] = []
+  const store = {
+    admit: () => (up ? Promise.resolve(true) : Promise.reject(new Error('down'))),
+    release: (_t: string, user: string) => (released.push(user), Promise.resolve()),
+  } as unknown as MemoryPresence
+  const admission = new ClusterAdmission(store, 1, quiet)
+  t.equal(await admission.admit(conn('1', 'u')), true, 'admitted while the store is down')
+  admission.closed(conn('1', 'u') as never)
+  t.same(released, [], 'never counted, nothing to take back')
+  t.equal(await admission.admit(conn('2', 'u')), true)
+  up = true
+  t.same([...admission.snapshot().values()], [{ tenant: 'acme', user: 'u', connections: 1 }], 'the rewrite after Redis returned counts it')
+  admission.closed(conn('2', 'u') as never)
+  t.same(released, ['u'], 'so closing it takes it back')
 })

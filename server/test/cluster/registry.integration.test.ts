@@ -1,6 +1,6 @@
 import t from 'tap'
 import { startCluster } from '../helpers/cluster.ts'
-import { redisClient } from '../helpers/redis.ts'
+import { deletePrefix, redisClient } from '../helpers/redis.ts'
 import type { TestServer } from '../helpers/server.ts'
 import { TestClient } from '../helpers/ws-client.ts'
 
@@ -95,4 +95,28 @@ t.test('a crashed instance (heartbeats stopped, nothing cleaned) leaves the view
   t.same(reply.users, [{ user: 'watcher', connections: 1 }], 'and from presence')
   ghost.close()
   watcher.close()
+})
+
+t.test('Redis restarted empty: every instance writes its share again (view, presence, online counts)', async (t) => {
+  const { nodes, prefix } = await startCluster(t, 'rewrite', 2, ENV)
+  const [a, b] = nodes as [TestServer, TestServer]
+  const x = await TestClient.connect(a.http, a.token({ sub: 'x', tenant: 'acme', roles: ['user'] }))
+  const y = await TestClient.connect(b.http, b.token({ sub: 'y', tenant: 'acme', roles: ['user'] }))
+  await x.request({ type: 'subscribe', channels: ['room'] })
+  await y.request({ type: 'subscribe', channels: ['room'] })
+  await until(async () => (await stats(a)).stats.cluster!, (c) => c.total_connections === 2)
+
+  await deletePrefix(prefix)
+  const view = await until(async () => (await stats(b)).stats.cluster!, (c) => c.instance_count === 2 && c.total_connections === 2)
+  t.equal(view.instance_count, 2, 'both instances back in the view')
+  t.equal(view.total_connections, 2)
+  const presence = await until(
+    () => x.request({ type: 'presence:get', channel: 'room', users: ['x', 'y'] }),
+    (r) => (r.connections as number) === 2,
+  )
+  t.same(presence.online, { x: 1, y: 1 }, 'online counts restored')
+  t.equal(presence.connections, 2, 'presence restored')
+  t.same(x.pending((f: Frame) => f.type === 'presence:leave'), [], 'a rewrite announces nothing')
+  x.close()
+  y.close()
 })
