@@ -11,7 +11,12 @@ import { loadConfig } from '../config.ts'
 import { acquireDataDirLock } from '../storage/data-dir-lock.ts'
 import { databaseSettings, driverOf, initOrm, migrateDown, migrateUp } from '../storage/database.ts'
 
+const COMMANDS = ['up', 'down', 'pending', 'create', 'check']
 const [command = 'up', ...args] = process.argv.slice(2)
+if (!COMMANDS.includes(command)) {
+  console.error(`unknown command "${command}" (up | down [--all] | pending | create [name] | check)`)
+  process.exit(2)
+}
 const config = loadConfig(process.env)
 const settings = databaseSettings(config, { log: (m) => console.log(m) })
 const memory = config.DATA_DIR.startsWith('memory:')

@@ -8,7 +8,7 @@ const CLI = fileURLToPath(new URL('../../src/cli/migrate.ts', import.meta.url))
 
 function migrate(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, LOG_LEVEL: 'silent', ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, LOG_LEVEL: 'silent', ...env }, timeout: 90_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr })
     })
   })
@@ -20,7 +20,6 @@ t.test('npm run migrate on PGlite: up, pending, check, down --all', async (t) =>
   t.equal(up.code, 0, up.out)
   t.match(up.out, /applied: Migration\d+_initial/)
   t.match((await migrate(['pending'], env)).out, /^none$/m)
-  t.match((await migrate(['up'], env)).out, /nothing to apply/)
   const check = await migrate(['check'], env)
   t.equal(check.code, 0)
   t.match(check.out, /migrations are current/)
