@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     `  Stats       ${base}/ws/stats`,
     `  Metrics     ${base}/metrics`,
     `  Health      ${base}/health`,
+    `  Admin       ${base}/admin`,
   ]
   if (!config.isProduction) lines.push(`  Dev token   npm run token -- --sub u1 --tenant clinic-1 --role admin`)
   console.log(lines.join('\n'))
