@@ -8,6 +8,7 @@ import type {
 } from '../frames/server-frames.ts'
 import type { NotificationsAckFrame, NotificationsFrame } from '../frames/notification-frames.ts'
 import type { PresenceFrame } from '../frames/presence-frames.ts'
+import type { DeviceSwitchResultFrame } from '../frames/device-frames.ts'
 import { ClientError } from './errors.ts'
 
 /** Client frames that expect a reply, and the reply each one gets on success. */
@@ -21,6 +22,7 @@ export interface ReplyOf {
   'notifications:read-all': NotificationsAckFrame
   'notifications:delete': NotificationsAckFrame
   'presence:get': PresenceFrame
+  'device:switch': DeviceSwitchResultFrame
 }
 export type RequestType = keyof ReplyOf
 /** A request as the caller writes it: the client assigns `id`. */
@@ -36,6 +38,7 @@ const EXPECTED_REPLY: { [T in RequestType]: ReplyOf[T]['type'] } = {
   'notifications:read-all': 'notifications:ack',
   'notifications:delete': 'notifications:ack',
   'presence:get': 'presence',
+  'device:switch': 'device:switch:result',
 }
 
 interface Pending {

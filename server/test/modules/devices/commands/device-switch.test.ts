@@ -69,3 +69,18 @@ t.test('device:switch over the client socket: result frame, or an error frame ec
   p.answerRequests = false
   t.match(await op.request({ type: 'device:switch', deviceId: data.deviceId, on: true }, 'd5'), { type: 'error', id: 'd5', code: 'DEVICE_TIMEOUT', temporary: true })
 })
+
+t.test('the typed client: request("device:switch") resolves with the result; on("device-update") sees the change', async (t) => {
+  const { SwitchboardClient } = await import('@switchboard/shared/client')
+  const s = await deviceServer(t)
+  const client = new SwitchboardClient({ url: s.ws, token: () => s.token(operator('clinic-1')) })
+  t.teardown(() => client.close())
+  const updates: Array<{ deviceId: string; relayOn: boolean | null }> = []
+  client.on('device-update', (data) => void updates.push(data))
+  await client.connect()
+  await plug(t, await enrol(s, 'clinic-1'), { relayOn: false })
+  await until(() => updates.length > 0)
+  const result = await client.request({ type: 'device:switch', deviceId: updates[0]!.deviceId, on: true })
+  t.same(result, { type: 'device:switch:result', id: result.id, deviceId: updates[0]!.deviceId, channel: 0, on: true, wasOn: false })
+  t.ok(await until(() => updates.some((u) => u.relayOn === true)))
+})
