@@ -200,7 +200,8 @@ export class RedisRegistry implements ClusterRegistry {
     p.zadd(keys.instances, now + leaseMs, this.#encId)
     p.hset(keys.instance(instanceId, 'summary'), 's', JSON.stringify(report))
     for (const part of ['summary', 'conns', 'users', 'pchans'] as const) p.pexpire(keys.instance(instanceId, part), ttl)
-    for (const key of this.#o.presence.ownChannelKeys) p.pexpire(key, ttl)
+    const channelKeys = [...this.#o.presence.ownChannelKeys]
+    for (const key of channelKeys) p.pexpire(key, ttl)
     let replies
     try {
       replies = (await p.exec()) ?? []
@@ -208,6 +209,10 @@ export class RedisRegistry implements ClusterRegistry {
       this.#o.log.warn({ err: { message: (err as Error).message } }, 'cluster heartbeat failed; lease not renewed')
       return
     }
+    // channel hashes that emptied are gone: stop renewing them (a later join adds them back)
+    channelKeys.forEach((key, i) => {
+      if (replies[6 + i]?.[1] === 0) this.#o.presence.ownChannelKeys.delete(key)
+    })
     // HSET answers 1 when the field is new: our share was gone (first beat aside)
     if (replies[1]?.[1] === 1 && this.#wasRegistered) this.#o.onShareLost()
     this.#wasRegistered = true

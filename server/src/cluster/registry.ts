@@ -101,7 +101,10 @@ export class LocalRegistry implements ClusterRegistry {
   }
 
   connections(filter: LiveConnectionFilter): Promise<{ items: LiveConnection[]; total: number; instances: string[] }> {
-    const all = [...this.#hub.connections.values()].map((c) => liveConnection(c, this.#id)).filter((c) => matches(c, filter))
+    const all = [...this.#hub.connections.values()]
+      .filter((c) => c.principal !== null) // as in Redis: authenticated connections only
+      .map((c) => liveConnection(c, this.#id))
+      .filter((c) => matches(c, filter))
     return Promise.resolve({ items: all.slice(0, filter.limit), total: all.length, instances: [this.#id] })
   }
 }

@@ -24,7 +24,12 @@ function setup(store: HubEvent[] | null = [], opts: { fail?: number } = {}) {
   return { gaps, delivered, asked, release }
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 20))
+/** Waits (bounded) for the async fills to run; the assertions that follow say what they did. */
+async function settle(done: () => boolean = () => false, ms = 2_000): Promise<void> {
+  const deadline = Date.now() + ms
+  await new Promise((r) => setTimeout(r, 10))
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+}
 
 t.test('in-order events pass straight through; duplicates are dropped', async (t) => {
   const { gaps, delivered, asked } = setup()
@@ -41,9 +46,8 @@ t.test('a gap is filled from the stream before the events after it, which wait m
   t.same(delivered, [1], 'held while the fill runs')
   t.same(asked, [{ offset: 1, epoch: 'e' }])
   release()
-  await settle()
+  await settle(() => delivered.length >= 6)
   gaps.accept('k', 'topic', ev(7))
-  await settle()
   t.same(delivered, [1, 2, 3, 4, 5, 6, 7], 'filled (up to what the stream had), the held ones not twice, then live')
   t.same(gaps.stats, { filled: 1, unfilled: 0 })
 })
@@ -54,7 +58,7 @@ t.test('resync after a lost subscriber reads every known stream from its last of
   gaps.resync()
   gaps.accept('k', 'topic', ev(3))
   release()
-  await settle()
+  await settle(() => delivered.length >= 3)
   t.same(delivered, [1, 2, 3])
 })
 
@@ -63,7 +67,7 @@ t.test('a gap the store cannot fill is delivered as it is, and counted', async (
   gaps.accept('k', 'topic', ev(1))
   gaps.accept('k', 'topic', ev(5))
   release()
-  await settle()
+  await settle(() => delivered.length >= 2)
   t.same(delivered, [1, 5])
   t.same(gaps.stats, { filled: 0, unfilled: 1 })
 })
