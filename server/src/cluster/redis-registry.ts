@@ -205,10 +205,16 @@ export class RedisRegistry implements ClusterRegistry {
     let replies
     try {
       replies = (await p.exec()) ?? []
+      const failed = replies.find(([err]) => err)
+      if (failed) throw failed[0]
     } catch (err) {
-      this.#o.log.warn({ err: { message: (err as Error).message } }, 'cluster heartbeat failed; lease not renewed')
+      // once per outage (and then every minute or so), not at every beat
+      if (this.#failedBeats++ % Math.max(1, Math.round(60_000 / this.#o.heartbeatMs)) === 0) {
+        this.#o.log.warn({ err: { message: (err as Error).message } }, 'cluster heartbeat failed; lease not renewed')
+      }
       return
     }
+    this.#failedBeats = 0
     // channel hashes that emptied are gone: stop renewing them (a later join adds them back)
     channelKeys.forEach((key, i) => {
       if (replies[6 + i]?.[1] === 0) this.#o.presence.ownChannelKeys.delete(key)
@@ -221,6 +227,7 @@ export class RedisRegistry implements ClusterRegistry {
   }
 
   #wasRegistered = false
+  #failedBeats = 0
 
   async #reapExpired(now: number): Promise<void> {
     const { redis, keys, instanceId, leaseMs } = this.#o
