@@ -47,6 +47,8 @@ t.test('/ws/stats reports every instance and cluster totals from the registry', 
   t.same(view.connections_by_role, { user: 3, manager: 1 })
   t.same(view.connections_by_tenant, { acme: 2, beta: 1 })
   t.ok(Date.parse(view.instances[0].lease_expires_at) > Date.parse(view.instances[0].heartbeat_at))
+  const broadcast = await fetch(`${a.http}/ws/_test/broadcast`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+  t.match(await broadcast.json(), { status: 'ok', sent: 3 }, '_test/broadcast counts the recipients of every instance')
   const anonymous = (await stats(b)).stats.cluster!
   t.equal(anonymous.total_connections, 3, 'the other instance reads the same view')
   t.notOk('connections_by_tenant' in anonymous, 'tenant names only for admins')

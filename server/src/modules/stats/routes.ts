@@ -94,7 +94,10 @@ export async function statsRoutes(app: FastifyInstance, opts: StatsRoutesOptions
         data: { title: body.title ?? 'BroadcastTest', content: body.content ?? 'Mensaje de prueba', level: body.level ?? 'info' },
         target: { kind: 'all' },
       })
-      return { status: 'ok' as const, sent: recipients, metrics: broadcastMetrics(app.hub) }
+      // with Redis every instance delivers it: add the other instances' connections (as of their last heartbeat)
+      const { cluster } = app.hasDecorator('cluster') && app.cluster.redisRegistry !== undefined ? await clusterStats(app, false) : {}
+      const others = (cluster?.instances ?? []).filter((i) => i.id !== opts.instanceId).reduce((n, i) => n + i.authenticated_connections, 0)
+      return { status: 'ok' as const, sent: recipients + others, metrics: broadcastMetrics(app.hub) }
     },
   )
 }
