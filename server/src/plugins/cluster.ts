@@ -1,6 +1,7 @@
 import { PresenceGetFrameSchema } from '@switchboard/shared'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { Gauge } from 'prom-client'
 import { ClusterAdmission } from '../cluster/admission.ts'
 import { channelMatcher } from '../cluster/channel-patterns.ts'
 import { MemoryPresence } from '../cluster/memory-presence.ts'
@@ -135,6 +136,29 @@ async function clusterPlugin(app: FastifyInstance, opts: ClusterPluginOptions) {
       return (await registry.view()).connections_by_tenant[selector.tenant] ?? 0
     },
   })
+
+  const registers = [app.metrics.registry]
+  new Gauge({
+    name: 'switchboard_bus_up',
+    help: '1 while the bus works (memory: always; Redis: both connections ready), else 0',
+    registers,
+    collect() {
+      this.set(bus.health() === 'ok' ? 1 : 0)
+    },
+  })
+  if (redis !== undefined) {
+    new Gauge({
+      name: 'switchboard_history_gaps',
+      help: 'History gaps this instance met on the bus (missed pub/sub messages), by outcome: filled from the stream or not',
+      labelNames: ['outcome'],
+      registers,
+      collect() {
+        const { filled, unfilled } = redis.bus.gapStats
+        this.set({ outcome: 'filled' }, filled)
+        this.set({ outcome: 'unfilled' }, unfilled)
+      },
+    })
+  }
 
   app.decorate('cluster', { registry, presence, presenceEnabled, disconnects, publishRate, redisRegistry } satisfies ClusterServices)
   await app.register(clusterRoutes, { registry, presence, presenceEnabled, disconnects })

@@ -107,6 +107,7 @@ t.test('an instance cut from Redis answers 503 and degrades; back, its clients g
 
   proxy.stop()
   t.ok(await until(async () => ((await (await fetch(`${b.http}/health`)).json()) as { status: string }).status === 'degraded'), '/health says degraded')
+  t.match(await (await fetch(`${b.http}/metrics`)).text(), /^switchboard_bus_up 0$/m, 'the metric says the bus is down')
   const refused = await send(b, 99)
   t.equal(refused.status, 503)
   t.match(refused.body, { code: 'UNAVAILABLE' })
@@ -121,6 +122,9 @@ t.test('an instance cut from Redis answers 503 and degrades; back, its clients g
   t.equal((await reader.next(isFeed)).offset, 9)
   t.same(reader.pending(isFeed), [], 'no duplicate')
   t.equal(b.app.bus.health(), 'ok')
+  const metrics = await (await fetch(`${b.http}/metrics`)).text()
+  t.match(metrics, /^switchboard_bus_up 1$/m)
+  t.match(metrics, /^switchboard_history_gaps\{outcome="filled"\} [1-9]/m, 'the catch-up is counted')
   reader.close()
 })
 
