@@ -14,9 +14,9 @@ export interface BenchOptions {
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
-  --quick                 scaled-down run of every scenario (< 1 minute; ws-buffer left out)
+  --quick                 scaled-down run of every scenario (< 1 minute)
   --only S1,S3            run only these scenarios
-  --contenders a,b        ${CONTENDER_IDS.join(',')}
+  --contenders a,b        ${CONTENDER_IDS.join(',')} (default: all but ws-buffer)
   --json <file>           also write the results as JSON
   --workers <n>           client-worker processes (default 2)
   --profile <dir>         CPU-profile each server during S1/S5's measured phases and S4's connects into <dir>
@@ -77,7 +77,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
         throw new UsageError(`unknown option ${arg}`)
     }
   }
-  // ws-buffer sits between naive and tuned; --quick leaves it out to stay under a minute.
-  if (o.quick && !contendersGiven) o.contenders = o.contenders.filter((c) => c !== 'ws-buffer')
+  // ws-buffer sits between naive and tuned: only on request, to keep runs short.
+  if (!contendersGiven) o.contenders = o.contenders.filter((c) => c !== 'ws-buffer')
   return o
 }

@@ -45,8 +45,8 @@ export const s1Fanout: Scenario<S1Case> = {
   cases(o: BenchOptions): S1Case[] {
     if (o.quick) return [{ name: '1k subs', subs: 1000, warmMs: 200, ms: 800 }]
     return [
-      { name: '1k subs', subs: 1000, warmMs: 1000, ms: 4000 },
-      { name: '10k subs', subs: 10_000, warmMs: 1000, ms: 4000 },
+      { name: '1k subs', subs: 1000, warmMs: 800, ms: 3000 },
+      { name: '10k subs', subs: 10_000, warmMs: 800, ms: 3000 },
     ]
   },
   async run(ctx: RunContext, c: Contender, spec: S1Case): Promise<CaseResult> {

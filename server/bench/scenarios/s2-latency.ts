@@ -53,9 +53,9 @@ export const s2Latency: Scenario<S2Case> = {
   cases(o: BenchOptions): S2Case[] {
     if (o.quick) return [{ name: '500 subs × 20/s', subs: 500, rate: 20, warmMs: 200, ms: 1200 }]
     return [
-      { name: '1k subs × 20/s', subs: 1000, rate: 20, warmMs: 1000, ms: 5000 },
-      { name: '1k subs × 100/s', subs: 1000, rate: 100, warmMs: 1000, ms: 5000 },
-      { name: '10k subs × 10/s', subs: 10_000, rate: 10, warmMs: 1000, ms: 5000 },
+      { name: '1k subs × 20/s', subs: 1000, rate: 20, warmMs: 500, ms: 4000 },
+      { name: '1k subs × 100/s', subs: 1000, rate: 100, warmMs: 500, ms: 4000 },
+      { name: '10k subs × 10/s', subs: 10_000, rate: 10, warmMs: 500, ms: 4000 },
     ]
   },
   async run(ctx: RunContext, c: Contender, spec: S2Case): Promise<CaseResult> {
@@ -64,7 +64,7 @@ export const s2Latency: Scenario<S2Case> = {
     const phase = { streams: [{ range: roomRange(plan), ratePerSec: spec.rate, eventBytes: 200 }], concurrency: 16 }
     await ratePhase(ctx, c, { ...phase, ms: spec.warmMs, sampleEvery: 0 })
     const expected = (spec.subs * spec.rate * spec.ms) / 1000
-    const p = await ratePhase(ctx, c, { ...phase, ms: spec.ms, sampleEvery: sampleEveryFor(expected), drainMs: 15_000 })
+    const p = await ratePhase(ctx, c, { ...phase, ms: spec.ms, sampleEvery: sampleEveryFor(expected), drainMs: 10_000 })
     const lat = summariseLatency(p.report.samples)
     const cpu = cpuFigures(p)
     return {

@@ -44,7 +44,7 @@ export const s5Rooms: Scenario<S5Case> = {
     if (o.quick) return [{ name: '1k conns, 100 rooms', conns: 1000, roomSize: 10, ms: 600 }]
     // The server holds one fd per connection: stay under its open-files limit.
     const conns = Math.min(20_000, Math.floor((fdLimit - 500) / 10) * 10)
-    return [{ name: `${(conns / 1000).toFixed(1)}k conns, ${conns / 10} rooms`, conns, roomSize: 10, ms: 3000 }]
+    return [{ name: `${(conns / 1000).toFixed(1)}k conns, ${conns / 10} rooms`, conns, roomSize: 10, ms: 2000 }]
   },
   async run(ctx: RunContext, c: Contender, spec: S5Case): Promise<CaseResult> {
     const plan: ChannelPlan = { rooms: spec.conns / spec.roomSize, personal: true, clients: spec.conns }

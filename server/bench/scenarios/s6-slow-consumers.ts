@@ -47,7 +47,7 @@ export const s6SlowConsumers: Scenario<S6Case> = {
   ],
   cases(o: BenchOptions): S6Case[] {
     if (o.quick) return [{ name: '300 subs, 3 slow', subs: 300, rate: 20, bulkRate: 50, bulkBytes: 65_536, baseMs: 600, slowMs: 1500 }]
-    return [{ name: '1k subs × 20/s, 10 slow', subs: 1000, rate: 20, bulkRate: 50, bulkBytes: 65_536, baseMs: 4000, slowMs: 8000 }]
+    return [{ name: '1k subs × 20/s, 10 slow', subs: 1000, rate: 20, bulkRate: 50, bulkBytes: 65_536, baseMs: 3000, slowMs: 6000 }]
   },
   async run(ctx: RunContext, c: Contender, spec: S6Case): Promise<CaseResult> {
     const plan: ChannelPlan = { rooms: 1, personal: false, clients: spec.subs, slowEvery: 100 }
