@@ -73,7 +73,14 @@ export class RedisBus implements Bus {
     const settings = { url: opts.url, commandTimeoutMs: opts.commandTimeoutMs, connectTimeoutMs: opts.connectTimeoutMs, log: opts.log }
     this.commands = commandClient({ ...settings, name: `${opts.instanceId}:commands` })
     this.#sub = subscriberClient({ ...settings, name: `${opts.instanceId}:subscriber` })
-    this.#sub.on('message', (topic: string, text: string) => this.#onMessage(topic, text))
+    this.#sub.on('message', (topic: string, text: string) => {
+      try {
+        this.#onMessage(topic, text)
+      } catch (err) {
+        // a throw here would unwind into ioredis's reply parser: contain it
+        this.#opts.log?.warn({ err: { message: (err as Error).message }, topic }, 'cluster message handler failed')
+      }
+    })
     this.#sub.on('close', () => {
       if (!this.#closed) this.#lostSubscriber = true
     })
