@@ -14,6 +14,12 @@ export interface Subscription {
    * flushed after the replay (offsets already replayed are dropped): no gap, no duplicate.
    */
   pending: Array<{ offset: number | undefined; bytes: Buffer }> | undefined
+  /**
+   * History channels: position of the last event sent on this subscription.
+   * An event at or before it (same epoch) is not sent again, whatever path
+   * brought it twice (a replay, a gap filled on the bus).
+   */
+  last?: { offset: number; epoch: string } | undefined
 }
 
 export interface ConnectionLimits {

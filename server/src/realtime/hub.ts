@@ -270,6 +270,13 @@ export class Hub {
         if (sub.pending.length <= MAX_PENDING) sub.pending.push({ offset: event.offset, bytes })
         continue
       }
+      if (event.offset !== undefined) {
+        const last = sub.last
+        if (last !== undefined && last.epoch === event.epoch) {
+          if (event.offset <= last.offset) continue
+          last.offset = event.offset
+        } else sub.last = { offset: event.offset, epoch: event.epoch! }
+      }
       if (c.sendBytes(bytes)) sent++
     }
     return sent

@@ -101,7 +101,13 @@ function flushRecovery(c: Connection, channel: string, sub: Subscription, result
     c.close(CLOSE_CODES.SLOW_CONSUMER, 'fell behind during recovery')
     return
   }
-  for (const p of pending) if (p.offset === undefined || p.offset > last) c.sendBytes(p.bytes)
+  for (const p of pending) {
+    if (p.offset !== undefined && p.offset <= last) continue
+    if (p.offset !== undefined) last = p.offset
+    c.sendBytes(p.bytes)
+  }
+  // from here on the hub sends this channel's events only past this position
+  sub.last = { offset: last, epoch: result.position.epoch }
 }
 
 function compileFilters(filters: Record<string, Array<string | number | boolean>>): Map<string, ReadonlySet<unknown>> {
