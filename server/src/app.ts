@@ -21,6 +21,7 @@ import notificationsPlugin, { registerNotificationsUnavailable } from './modules
 import dbPlugin, { createDatabaseHistory, type DbPluginOptions } from './plugins/db.ts'
 import authPlugin from './plugins/auth.ts'
 import metricsPlugin, { Metrics } from './plugins/metrics.ts'
+import { Revocations } from './cluster/revocations.ts'
 import clusterPlugin from './plugins/cluster.ts'
 import realtimePlugin from './plugins/realtime.ts'
 import { jsonDepthExceeds } from './realtime/frame-guards.ts'
@@ -76,7 +77,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const historyPolicy = historyPolicyResolver(config.HISTORY_CHANNELS)
   const policyOfKey = (key: string) => historyPolicy(key.slice(key.indexOf('\0') + 1)) ?? { size: 0, ttlMs: 0 }
 
-  await app.register(authPlugin, { config })
+  // tokens refused before their expiry (user/tenant disconnects with revocation); the cluster layer fills it
+  const revocations = new Revocations()
+  await app.register(authPlugin, { config, revocations })
   await app.register(metricsPlugin, { metrics })
   // before realtime: the database history store needs the ORM, and the database must close last
   if (config.DATABASE_ENABLED) {
@@ -99,7 +102,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     instanceId,
   })
   // registry, presence, cluster-wide limits and disconnects (in memory without REDIS_URL)
-  await app.register(clusterPlugin, { config, instanceId, redis })
+  await app.register(clusterPlugin, { config, instanceId, redis, revocations })
 
   app.get('/health', { logLevel: 'warn' }, async () => ({
     status: app.bus.health() === 'ok' ? 'ok' : 'degraded',

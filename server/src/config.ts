@@ -126,6 +126,12 @@ export const ConfigSchema = Type.Object({
     default: '',
     description: 'Channel patterns with presence, comma-separated, `*` wildcards (`chat:*,lobby`): `presence:get` and `presence:join`/`presence:leave` pushes, cluster-wide. Empty: none.',
   }),
+  REVOCATION_TTL_SECONDS: Type.Integer({
+    minimum: 60,
+    default: 86_400,
+    description:
+      'How long a revocation (user or tenant disconnect with `revokeTokens`) refuses the tokens issued before it. Make it at least the lifetime of your longest tokens.',
+  }),
   PUBLISH_RATE_PER_TENANT: Type.Integer({
     minimum: 0,
     default: 0,

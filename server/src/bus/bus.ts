@@ -13,7 +13,11 @@ export type BusHealth = 'ok' | 'degraded'
 export interface Bus {
   readonly kind: 'memory' | 'redis'
   publish(message: ClusterMessage): Promise<void>
-  /** One handler per process: the hub's delivery entry point. */
+  /**
+   * Adds a listener of every message (the hub's delivery entry point, the
+   * cluster layer's revocations). Listeners run synchronously, in the order
+   * they were added; each one ignores the kinds it does not handle.
+   */
   onMessage(handler: (message: ClusterMessage) => void): void
   health(): BusHealth
   close(): Promise<void>

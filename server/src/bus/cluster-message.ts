@@ -24,6 +24,12 @@ export interface DisconnectMessage {
   selector: DisconnectSelector
   code: number
   reason: string
+  /**
+   * Also refuse the selector's tokens issued before `before` (epoch ms) until
+   * `until`: every instance records it as the message arrives, so a client
+   * cannot reconnect with the same token to an instance that has not heard.
+   */
+  revoke?: { before: number; until: number }
 }
 
 export type ClusterMessage = EventMessage | DisconnectMessage

@@ -4,15 +4,15 @@ import type { ClusterMessage } from './cluster-message.ts'
 /** Single-instance bus: delivers synchronously to the local hub. */
 export class MemoryBus implements Bus {
   readonly kind = 'memory' as const
-  #handler: ((message: ClusterMessage) => void) | undefined
+  #handlers: Array<(message: ClusterMessage) => void> = []
 
   publish(message: ClusterMessage): Promise<void> {
-    this.#handler?.(message)
+    for (const handler of this.#handlers) handler(message)
     return Promise.resolve()
   }
 
   onMessage(handler: (message: ClusterMessage) => void): void {
-    this.#handler = handler
+    this.#handlers.push(handler)
   }
 
   health(): 'ok' {
@@ -20,7 +20,7 @@ export class MemoryBus implements Bus {
   }
 
   close(): Promise<void> {
-    this.#handler = undefined
+    this.#handlers = []
     return Promise.resolve()
   }
 }

@@ -60,7 +60,7 @@ export class RedisBus implements Bus {
   readonly #settleTimeoutMs: number
   #history: RedisHistory | undefined
   #gaps: StreamGaps | undefined
-  #handler: ((message: ClusterMessage) => void) | undefined
+  #handlers: Array<(message: ClusterMessage) => void> = []
   #closed = false
   #lostSubscriber = false
   #malformed = 0
@@ -99,7 +99,7 @@ export class RedisBus implements Bus {
         const r = await history.recover(key, since)
         return r.recovered ? r.events : null
       },
-      deliver: (event) => this.#handler?.({ kind: 'event', origin: '', event }),
+      deliver: (event) => this.#dispatch({ kind: 'event', origin: '', event }),
       log: this.#opts.log,
     })
   }
@@ -132,7 +132,11 @@ export class RedisBus implements Bus {
   }
 
   onMessage(handler: (message: ClusterMessage) => void): void {
-    this.#handler = handler
+    this.#handlers.push(handler)
+  }
+
+  #dispatch(message: ClusterMessage): void {
+    for (const handler of this.#handlers) handler(message)
   }
 
   health(): BusHealth {
@@ -163,7 +167,7 @@ export class RedisBus implements Bus {
   async close(): Promise<void> {
     this.#closed = true
     for (const s of this.#topics.values()) if (s.linger) clearTimeout(s.linger)
-    this.#handler = undefined
+    this.#handlers = []
     await Promise.all([closeClient(this.commands), closeClient(this.#sub)])
   }
 
@@ -236,13 +240,12 @@ export class RedisBus implements Bus {
       if (this.#malformed++ % 1000 === 0) this.#opts.log?.warn({ topic, sample: text.slice(0, 120) }, 'malformed cluster message ignored')
       return
     }
-    const handler = this.#handler
-    if (handler === undefined) return
+    if (this.#handlers.length === 0) return
     const event = message.kind === 'event' ? message.event : undefined
     if (event?.offset !== undefined && this.#gaps !== undefined && event.target.kind === 'channel') {
       this.#gaps.accept(streamKeyOf(event.target.tenant, event.target.channel), topic, event)
       return
     }
-    handler(message)
+    this.#dispatch(message)
   }
 }

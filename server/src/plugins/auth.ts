@@ -21,6 +21,8 @@ export interface Principal {
   isService: boolean
   /** Token expiry in epoch ms, or null when the token has no `exp`. */
   expiresAt: number | null
+  /** Token issue time (`iat`) in epoch ms, or null when the token has none (revocations compare it). */
+  issuedAt?: number | null
 }
 
 export type VerifyResult = { ok: true; principal: Principal } | { ok: false; code: 'AUTH_FAILED' | 'TOKEN_EXPIRED'; message: string }
@@ -67,10 +69,17 @@ export function principalFromClaims(claims: Record<string, unknown>, config: Con
     isTenantAdmin: has(config.tenantAdminRoles),
     isService: has(config.serviceRoles),
     expiresAt: typeof claims.exp === 'number' ? claims.exp * 1000 : null,
+    issuedAt: typeof claims.iat === 'number' ? claims.iat * 1000 : null,
   }
 }
 
-async function authPlugin(app: import('fastify').FastifyInstance, opts: { config: Config }) {
+export interface AuthPluginOptions {
+  config: Config
+  /** Revoked tokens (user or tenant disconnected with revocation): refused although their signature is valid. */
+  revocations?: { isRevoked(p: Principal): boolean } | undefined
+}
+
+async function authPlugin(app: import('fastify').FastifyInstance, opts: AuthPluginOptions) {
   const { config } = opts
   const algorithms = config.jwtAlgorithms as ('HS256' | 'RS256')[]
   const verify = {
@@ -98,6 +107,7 @@ async function authPlugin(app: import('fastify').FastifyInstance, opts: { config
     }
     const principal = principalFromClaims(claims, config)
     if (principal === null) return { ok: false, code: 'AUTH_FAILED', message: 'Token lacks a user (sub) or tenant claim' }
+    if (opts.revocations?.isRevoked(principal)) return { ok: false, code: 'AUTH_FAILED', message: 'Token was revoked' }
     return { ok: true, principal }
   })
 

@@ -9,6 +9,7 @@ import type { PresenceStore } from '../cluster/presence-store.ts'
 import { PresenceTracker } from '../cluster/presence-tracker.ts'
 import { MemoryPublishRate, RedisPublishRate, type PublishRateLimiter } from '../cluster/publish-rate.ts'
 import { RedisPresence, type Leave } from '../cluster/redis-presence.ts'
+import type { Revocation, Revocations } from '../cluster/revocations.ts'
 import { RedisRegistry } from '../cluster/redis-registry.ts'
 import { instanceReport, LocalRegistry, type ClusterRegistry } from '../cluster/registry.ts'
 import type { Config } from '../config.ts'
@@ -17,6 +18,7 @@ import { presenceHandler } from '../modules/cluster/presence-handler.ts'
 import { clusterRoutes } from '../modules/cluster/routes.ts'
 import { ConnectionRepository } from '../modules/connections/connection.repository.ts'
 import type { RedisBackend } from '../redis/backend.ts'
+import { enc } from '../redis/keys.ts'
 
 /** What the rest of the app uses of the cluster layer. */
 export interface ClusterServices {
@@ -43,6 +45,8 @@ export interface ClusterPluginOptions {
   instanceId: string
   /** Set when REDIS_URL is: the Redis registry, presence and limits; otherwise their single-instance forms. */
   redis: RedisBackend | undefined
+  /** The list the auth plugin checks; kept in step with the cluster here. */
+  revocations: Revocations
 }
 
 /**
@@ -53,7 +57,7 @@ export interface ClusterPluginOptions {
  * instance in memory, so the API is the same either way.
  */
 async function clusterPlugin(app: FastifyInstance, opts: ClusterPluginOptions) {
-  const { config, instanceId, redis } = opts
+  const { config, instanceId, redis, revocations } = opts
   const log = app.log.child({ room: 'cluster' })
   const hub = app.hub
   const bus = app.bus
@@ -114,6 +118,7 @@ async function clusterPlugin(app: FastifyInstance, opts: ClusterPluginOptions) {
       if (!reconnecting) return
       reconnecting = false
       rewriteShare()
+      void loadRevocations()
     })
     hub.addObserver(redisRegistry.observer)
     registry = redisRegistry
@@ -127,9 +132,36 @@ async function clusterPlugin(app: FastifyInstance, opts: ClusterPluginOptions) {
   hub.addObserver(tracker)
   app.dispatcher.register('presence:get', PresenceGetFrameSchema, presenceHandler(presence, presenceEnabled))
 
+  // Revocations travel with the disconnect order: every instance records them as the sockets close.
+  bus.onMessage((m) => {
+    if (m.kind !== 'disconnect' || m.revoke === undefined || !('tenant' in m.selector)) return
+    revocations.add({ tenant: m.selector.tenant, ...('user' in m.selector ? { user: m.selector.user } : {}), ...m.revoke })
+  })
+  const revocationField = (r: Revocation) => (r.user === undefined ? enc(r.tenant) : `${enc(r.tenant)}:${enc(r.user)}`)
+  // With Redis they are also stored, for instances that start (or reconnect) later.
+  const loadRevocations = async () => {
+    if (redis === undefined) return
+    try {
+      const stored = await redis.bus.commands.hgetall(redis.keys.revocations)
+      const expired: string[] = []
+      for (const [field, json] of Object.entries(stored)) {
+        const r = JSON.parse(json) as Revocation
+        if (r.until > Date.now()) revocations.add(r)
+        else expired.push(field)
+      }
+      if (expired.length > 0) await redis.bus.commands.hdel(redis.keys.revocations, ...expired)
+    } catch (err) {
+      log.warn({ err }, 'revocations could not be loaded from redis')
+    }
+  }
+
   const disconnects = new DisconnectService({
     bus,
     instanceId,
+    revocationTtlMs: config.REVOCATION_TTL_SECONDS * 1000,
+    persistRevocation: async (r) => {
+      if (redis !== undefined) await redis.bus.commands.hset(redis.keys.revocations, revocationField(r), JSON.stringify(r))
+    },
     count: async (selector) => {
       if ('connectionId' in selector) return 1
       if ('user' in selector) return (await presence.online(selector.tenant, [selector.user]))[selector.user] ?? 0
@@ -167,7 +199,7 @@ async function clusterPlugin(app: FastifyInstance, opts: ClusterPluginOptions) {
     if (redis === undefined) return
     if (!(await redis.bus.ready(config.REDIS_CONNECT_TIMEOUT_MS))) {
       log.warn('redis not reachable: starting degraded (publishes answer 503, health says degraded); retrying in the background')
-    }
+    } else await loadRevocations()
     await redisRegistry!.start()
   })
   // runs before the realtime plugin closes the bus (onClose hooks run in reverse order of registration)

@@ -100,7 +100,7 @@ async function realtimePlugin(app: FastifyInstance, opts: RealtimePluginOptions)
 
   bus.onMessage((message) => {
     if (message.kind === 'event') hub.deliver(message.event)
-    else hub.disconnect(message.selector, message.code, message.reason)
+    else if (message.kind === 'disconnect') hub.disconnect(message.selector, message.code, message.reason)
   })
 
   hub.addObserver(connectionStatusAnnouncer(publisher, ctx.log))

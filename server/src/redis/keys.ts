@@ -67,6 +67,11 @@ export class RedisKeys {
     return `${this.prefix}reap:${enc(id)}`
   }
 
+  /** Hash: encoded `tenant` or `tenant:user` -> revocation JSON (cluster/revocations.ts). */
+  get revocations(): string {
+    return `${this.prefix}revocations`
+  }
+
   // limits
   publishRate(tenant: string, second: number): string {
     return `${this.prefix}rl:${enc(tenant)}:${second}`

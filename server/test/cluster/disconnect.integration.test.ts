@@ -26,10 +26,10 @@ t.test('a user\'s and a tenant\'s connections are closed with 4005 on every inst
 
   const res = await post(a, '/api/websocket/users/acme/mallory/disconnect', boss, { reason: 'token revoked' })
   t.equal(res.status, 200)
-  t.same(await res.json(), {
+  t.match(await res.json(), {
     success: true,
     message: 'Every connection of mallory is being closed (4005: the client must not reconnect with the same credentials)',
-    data: { tenant: 'acme', user: 'mallory', connections: 3, code: 4005 },
+    data: { tenant: 'acme', user: 'mallory', connections: 3, code: 4005, revokedBefore: String, revokedUntil: String },
   })
   for (const c of mallory) t.same(await c.closed, { code: CLOSE_CODES.REVOKED, reason: 'token revoked' })
   for (const c of [...alice, ...zed]) t.match(await c.request({ type: 'ping' }), { type: 'pong' }, 'others stay connected')
@@ -43,6 +43,44 @@ t.test('a user\'s and a tenant\'s connections are closed with 4005 on every inst
   for (const c of alice) t.same(await c.closed, { code: CLOSE_CODES.REVOKED, reason: 'tenant disabled' })
   for (const c of zed) t.match(await c.request({ type: 'ping' }), { type: 'pong' }, 'other tenants stay connected')
   for (const c of zed) c.close()
+})
+
+t.test('revoked tokens are refused on every instance, and by one that starts later; newer tokens work', async (t) => {
+  const cluster = await startCluster(t, 'revoke', 2)
+  const [a, b] = cluster.nodes as [TestServer, TestServer]
+  const oldToken = a.token({ sub: 'mallory', tenant: 'acme', roles: ['service'] })
+  const kept = a.token({ sub: 'kept', tenant: 'acme', roles: ['user'] })
+  const victim = await TestClient.connect(b.http, oldToken)
+  const root = a.token({ sub: 'root', tenant: 'ops', roles: ['admin'] })
+  const res = await post(a, '/api/websocket/users/acme/mallory/disconnect', root)
+  const { data } = (await res.json()) as { data: { revokedBefore: string } }
+  t.same((await victim.closed).code, CLOSE_CODES.REVOKED)
+
+  for (const node of [a, b]) {
+    await t.rejects(TestClient.connect(node.http, oldToken), /401/, 'the same token cannot reconnect')
+    const publish = await fetch(`${node.http}/api/publish`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${oldToken}` },
+      body: JSON.stringify({ type: 'dashboard_event', tenant: 'acme', data: {} }),
+    })
+    t.match(await publish.json(), { statusCode: 401, code: 'AUTH_FAILED', message: 'Token was revoked' }, 'nor call the HTTP API')
+  }
+  const late = await cluster.add()
+  await t.rejects(TestClient.connect(late.http, oldToken), /401/, 'an instance started later loaded the revocation')
+  ;(await TestClient.connect(late.http, kept)).close()
+
+  // tokens are compared to the second (iat): mint the new one in a later second than the revocation
+  await new Promise((r) => setTimeout(r, 1000 - (Date.parse(data.revokedBefore) % 1000) + 5))
+  const fresh = await TestClient.connect(b.http, b.token({ sub: 'mallory', tenant: 'acme', roles: ['user'] }))
+  t.match(await fresh.request({ type: 'ping' }), { type: 'pong' }, 'a token issued after the revocation is accepted')
+  fresh.close()
+
+  const other = await TestClient.connect(a.http, kept)
+  await post(a, '/api/websocket/users/acme/kept/disconnect', root, { revokeTokens: false })
+  t.same((await other.closed).code, CLOSE_CODES.REVOKED)
+  const again = await TestClient.connect(b.http, kept)
+  t.match(await again.request({ type: 'ping' }), { type: 'pong' }, 'revokeTokens:false only closes the connections')
+  again.close()
 })
 
 t.test('POST /api/websocket/:id/stop on one instance stops a connection held by another and records it', async (t) => {

@@ -41,7 +41,18 @@ export const UserDisconnectParamsSchema = Type.Object({ tenant: IdentifierSchema
 export const TenantDisconnectParamsSchema = Type.Object({ tenant: IdentifierSchema })
 
 export const DisconnectBodySchema = Type.Union([
-  Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      reason: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),
+      /**
+       * Also refuse every token of the user (tenant) issued before now, on every
+       * instance, for REVOCATION_TTL_SECONDS: the client cannot come back with the
+       * same token. Default true; false only closes the connections.
+       */
+      revokeTokens: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
   Type.Null(),
 ])
 export type DisconnectBody = Type.Static<typeof DisconnectBodySchema>
@@ -59,6 +70,9 @@ export const DisconnectResponseSchema = Type.Object({
     user: Type.Optional(Type.String()),
     connections: Type.Integer({ minimum: 0 }),
     code: Type.Integer(),
+    /** Tokens issued before this time are refused until `revokedUntil` (absent without revocation). */
+    revokedBefore: Type.Optional(Type.String({ format: 'date-time' })),
+    revokedUntil: Type.Optional(Type.String({ format: 'date-time' })),
   }),
 })
 export type DisconnectResponse = Type.Static<typeof DisconnectResponseSchema>

@@ -55,12 +55,17 @@ export async function clusterRoutes(app: FastifyInstance, opts: ClusterRoutesOpt
       const scope = operatorScope(request.principal, { allowService: false })
       tenantFilter(scope, tenant)
       const reason = request.body?.reason ?? 'access revoked'
-      const connections = await disconnects.user(tenant, user, reason)
-      await audit(app, request, scope, { tenant, target: `user:${user}`, action: 'disconnect-user', message: `${connections} connection(s) of ${user} closed: ${reason}` })
+      const { connections, revoked } = await disconnects.user(tenant, user, reason, request.body?.revokeTokens ?? true)
+      await audit(app, request, scope, {
+        tenant,
+        target: `user:${user}`,
+        action: 'disconnect-user',
+        message: `${connections} connection(s) of ${user} closed${revoked ? ', tokens revoked' : ''}: ${reason}`,
+      })
       return {
         success: true,
         message: `Every connection of ${user} is being closed (${CLOSE_CODES.REVOKED}: the client must not reconnect with the same credentials)`,
-        data: { tenant, user, connections, code: CLOSE_CODES.REVOKED },
+        data: { tenant, user, connections, code: CLOSE_CODES.REVOKED, ...revokedFields(revoked) },
       }
     },
   )
@@ -73,12 +78,17 @@ export async function clusterRoutes(app: FastifyInstance, opts: ClusterRoutesOpt
       const scope = operatorScope(request.principal, { allowService: false })
       tenantFilter(scope, tenant)
       const reason = request.body?.reason ?? 'tenant disabled'
-      const connections = await disconnects.tenant(tenant, reason)
-      await audit(app, request, scope, { tenant, target: `tenant:${tenant}`, action: 'disconnect-tenant', message: `${connections} connection(s) closed: ${reason}` })
+      const { connections, revoked } = await disconnects.tenant(tenant, reason, request.body?.revokeTokens ?? true)
+      await audit(app, request, scope, {
+        tenant,
+        target: `tenant:${tenant}`,
+        action: 'disconnect-tenant',
+        message: `${connections} connection(s) closed${revoked ? ', tokens revoked' : ''}: ${reason}`,
+      })
       return {
         success: true,
         message: `Every connection of tenant ${tenant} is being closed (${CLOSE_CODES.REVOKED})`,
-        data: { tenant, connections, code: CLOSE_CODES.REVOKED },
+        data: { tenant, connections, code: CLOSE_CODES.REVOKED, ...revokedFields(revoked) },
       }
     },
   )
@@ -106,6 +116,10 @@ export async function clusterRoutes(app: FastifyInstance, opts: ClusterRoutesOpt
       return { tenant, online: await unavailableOnError(() => presence.online(tenant, users)) }
     },
   )
+}
+
+function revokedFields(revoked: { before: number; until: number } | undefined): { revokedBefore?: string; revokedUntil?: string } {
+  return revoked ? { revokedBefore: new Date(revoked.before).toISOString(), revokedUntil: new Date(revoked.until).toISOString() } : {}
 }
 
 async function unavailableOnError<T>(op: () => Promise<T>): Promise<T> {
