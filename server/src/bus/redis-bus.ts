@@ -58,7 +58,6 @@ export class RedisBus implements Bus {
   readonly #opts: RedisBusOptions
   readonly #lingerMs: number
   readonly #settleTimeoutMs: number
-  #history: RedisHistory | undefined
   #gaps: StreamGaps | undefined
   #handlers: Array<(message: ClusterMessage) => void> = []
   #closed = false
@@ -93,7 +92,7 @@ export class RedisBus implements Bus {
    * (publishToStream), and their gaps filled from the same streams.
    */
   useHistory(history: RedisHistory): void {
-    this.#history = history
+    this.publishToStream = (key, policy, message) => history.appendAndPublish(key, policy, message, this.#topicMap.ofEvent(message.event))
     this.#gaps = new StreamGaps({
       fetchAfter: async (key, since) => {
         const r = await history.recover(key, since)
@@ -112,10 +111,8 @@ export class RedisBus implements Bus {
     await this.commands.publish(this.#topicMap.ofMessage(message), encodeClusterMessage(message))
   }
 
-  async publishToStream(streamKey: string, policy: HistoryPolicy, message: EventMessage): Promise<HubEvent> {
-    if (this.#history === undefined) throw new Error('RedisBus.publishToStream needs useHistory() first')
-    return this.#history.appendAndPublish(streamKey, policy, message, this.#topicMap.ofEvent(message.event))
-  }
+  /** Set by useHistory: without Redis history (HISTORY_STORE=memory|database) the publisher appends, then publishes. */
+  publishToStream: ((streamKey: string, policy: HistoryPolicy, message: EventMessage) => Promise<HubEvent>) | undefined
 
   /**
    * Waits (at most `timeoutMs`) for both connections and the fixed topics;

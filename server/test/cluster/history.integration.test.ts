@@ -90,3 +90,14 @@ t.test('concurrent publishers on both instances: every client sees offsets 1..N 
   const redis = await redisClient(t)
   t.ok(redis, 'redis reachable')
 })
+
+t.test('with Redis and history kept elsewhere (HISTORY_STORE=memory) history channels still publish', async (t) => {
+  const { nodes } = await startCluster(t, 'memhistory', 2, { ...ENV, HISTORY_STORE: 'memory' })
+  const [a, b] = nodes as [TestServer, TestServer]
+  const c = await TestClient.connect(b.http, b.token(user))
+  await c.request({ type: 'subscribe', channels: ['feed'] })
+  const sent = await send(a, 1)
+  t.equal(sent.offset, 1, 'stamped by the publishing instance\'s own history')
+  t.match(await c.next(isFeed), { offset: 1, data: { reason: 'm1' } }, 'and delivered across instances')
+  c.close()
+})
