@@ -14,7 +14,7 @@ export interface BenchOptions {
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
-  --quick                 scaled-down run of every scenario (< 1 minute)
+  --quick                 scaled-down run of every scenario on one server per contender (< 1 minute)
   --only S1,S3            run only these scenarios
   --contenders a,b        ${CONTENDER_IDS.join(',')} (default: all but ws-buffer)
   --json <file>           also write the results as JSON

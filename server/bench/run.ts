@@ -45,35 +45,91 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 /** Contenders found unavailable (e.g. no Redis bus) are not retried for every case. */
 const unavailable = new Map<ContenderId, string>()
 
-async function runCase(ctx: RunContext, s: AnyScenario, spec: { name: string } & Record<string, unknown>, id: ContenderId): Promise<RunRecord> {
+type CaseSpec = { name: string } & Record<string, unknown>
+
+/**
+ * Runs one case on one contender. With `shared`, the contender is already
+ * running (--quick runs every scenario on one server per contender) and is
+ * left running; otherwise it is started for this case and stopped after it.
+ */
+async function runCase(ctx: RunContext, s: AnyScenario, spec: CaseSpec, id: ContenderId, shared?: Contender): Promise<RunRecord> {
   const started = performance.now()
   const record: RunRecord = { scenario: s.id, case: spec.name, contender: id, seconds: 0 }
   const known = unavailable.get(id)
   if (known) return { ...record, skipped: known }
-  let contender: Contender | undefined
+  let contender: Contender | undefined = shared
+  const phases: string[] = []
+  let mark = performance.now()
+  const lap = (what: string) => {
+    phases.push(`${what} ${((performance.now() - mark) / 1000).toFixed(1)}`)
+    mark = performance.now()
+  }
   try {
-    contender = await startContender(id, { secret: ctx.loadgen.secret, switchboardRoot: ctx.switchboardRoot })
+    if (!contender) {
+      contender = await startContender(id, { secret: ctx.loadgen.secret, switchboardRoot: ctx.switchboardRoot })
+      lap('start')
+    }
+    const died = contender.diagnostics()
+    if (died) throw new Error(`server is not running: ${died}`)
     record.result = await withTimeout(s.run(ctx, contender, spec), CASE_TIMEOUT_MS, `${s.id} ${spec.name} on ${id}`)
+    lap('run')
     for (const n of contender.notes) record.result.notes.push(`${id}: ${n}`)
   } catch (err) {
     if (err instanceof ContenderUnavailable) {
       record.skipped = `not available (${err.message})`
       unavailable.set(id, record.skipped)
-    }
-    else {
+    } else {
       record.error = err instanceof Error ? err.message : String(err)
       const died = contender?.diagnostics()
-      if (died) record.error += `\n${died}`
+      if (died && !record.error.includes(died)) record.error += `\n${died}`
     }
   } finally {
     await ctx.loadgen.closeAll().catch(() => {})
-    await contender?.stop().catch(() => {})
+    if (!shared) {
+      await contender?.stop().catch(() => {})
+      lap('stop')
+    }
   }
   record.seconds = (performance.now() - started) / 1000
   const what = record.result ? 'done' : record.skipped ? `skipped: ${record.skipped}` : `ERROR: ${record.error?.split('\n')[0]}`
-  log(`${s.id} ${spec.name} ${id}: ${what} (${record.seconds.toFixed(1)} s)`)
+  log(`${s.id} ${spec.name} ${id}: ${what} (${record.seconds.toFixed(1)} s: ${phases.join(', ')})`)
   if (record.error?.includes('\n')) log(record.error)
   return record
+}
+
+/** Full runs: scenario by scenario, contenders interleaved case by case, each on a fresh server. */
+async function runInterleaved(ctx: RunContext, scenarios: AnyScenario[], fdLimit: number, done: (s: AnyScenario, rs: RunRecord[]) => void): Promise<void> {
+  for (const s of scenarios) {
+    const mine: RunRecord[] = []
+    for (const spec of s.cases(ctx.options, fdLimit)) {
+      for (const id of ctx.options.contenders) mine.push(await runCase(ctx, s, spec, id))
+    }
+    done(s, mine)
+  }
+}
+
+/**
+ * --quick: one server per contender for every scenario (a Switchboard start
+ * costs over a second; twelve of them would not fit in the minute). Each case
+ * still starts from no connections; tables are printed at the end.
+ */
+async function runShared(ctx: RunContext, scenarios: AnyScenario[], fdLimit: number, done: (s: AnyScenario, rs: RunRecord[]) => void): Promise<void> {
+  const bySc = new Map<AnyScenario, RunRecord[]>(scenarios.map((s) => [s, []]))
+  for (const id of ctx.options.contenders) {
+    let contender: Contender | undefined
+    try {
+      contender = await startContender(id, { secret: ctx.loadgen.secret, switchboardRoot: ctx.switchboardRoot })
+    } catch (err) {
+      if (err instanceof ContenderUnavailable) unavailable.set(id, `not available (${err.message})`)
+      else unavailable.set(id, `failed to start: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`)
+    }
+    try {
+      for (const s of scenarios) for (const spec of s.cases(ctx.options, fdLimit)) bySc.get(s)!.push(await runCase(ctx, s, spec, id, contender))
+    } finally {
+      await contender?.stop().catch(() => {})
+    }
+  }
+  for (const s of scenarios) done(s, bySc.get(s)!)
 }
 
 async function main(options: BenchOptions): Promise<number> {
@@ -118,16 +174,14 @@ async function main(options: BenchOptions): Promise<number> {
   const checks: TargetCheck[] = []
   let failed = false
   try {
-    for (const s of scenarios) {
-      const mine: RunRecord[] = []
-      for (const spec of s.cases(options, machine.openFilesLimit)) {
-        for (const id of options.contenders) mine.push(await runCase(ctx, s, spec, id))
-      }
+    const done = (s: AnyScenario, mine: RunRecord[]) => {
       records.push(...mine)
       failed ||= mine.some((r) => r.error !== undefined)
       console.log(renderScenario(s, mine) + '\n')
       checks.push(...checkTargets(s, mine, 'switchboard'))
     }
+    if (options.quick) await runShared(ctx, scenarios, machine.openFilesLimit, done)
+    else await runInterleaved(ctx, scenarios, machine.openFilesLimit, done)
   } finally {
     await loadgen.stop()
   }

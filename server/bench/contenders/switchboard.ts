@@ -116,18 +116,20 @@ export async function startSwitchboardRedis(o: SwitchboardOptions): Promise<Cont
   if (redis === undefined) throw new ContenderUnavailable('Redis not reachable at 127.0.0.1:6379')
   // a prefix of its own: a server started by hand on the same Redis never joins the bench's cluster
   const env = { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: `sb:bench:${process.pid}:` }
-  const a = await startInstance(o, 'switchboard-A', env)
-  let b: Awaited<ReturnType<typeof startInstance>> | undefined
+  // Both instances boot at once: start-up time counts for nothing here.
+  const started = await Promise.allSettled([startInstance(o, 'switchboard-A', env), startInstance(o, 'switchboard-B', env)])
+  const [a, b] = started.map((r) => (r.status === 'fulfilled' ? r.value : undefined))
   try {
-    b = await startInstance(o, 'switchboard-B', env)
-    const reason = await crossInstanceProbe(o.secret, a.port, b.port)
+    const failed = started.find((r) => r.status === 'rejected')
+    if (failed) throw (failed as PromiseRejectedResult).reason
+    const reason = await crossInstanceProbe(o.secret, a!.port, b!.port)
     if (reason) throw new ContenderUnavailable(reason)
   } catch (err) {
-    await Promise.all([a.handle.stop(), b?.handle.stop()])
+    await Promise.all([a?.handle.stop(), b?.handle.stop()])
     for (const i of [a, b]) if (i) rmSync(i.dataDir, { recursive: true, force: true })
     throw err
   }
-  return contenderOf('switchboard-redis', [a, b], [redis], ['server CPU includes both instances and redis-server'])
+  return contenderOf('switchboard-redis', [a!, b!], [redis], ['server CPU includes both instances and redis-server'])
 }
 
 /** Subscribes one client on B, publishes on A; returns why delivery failed, or undefined. */

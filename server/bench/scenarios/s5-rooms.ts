@@ -41,7 +41,7 @@ export const s5Rooms: Scenario<S5Case> = {
     { key: 'bound', label: 'bound' },
   ],
   cases(o: BenchOptions, fdLimit: number): S5Case[] {
-    if (o.quick) return [{ name: '1k conns, 100 rooms', conns: 1000, roomSize: 10, ms: 600 }]
+    if (o.quick) return [{ name: '1k conns, 100 rooms', conns: 1000, roomSize: 10, ms: 500 }]
     // The server holds one fd per connection: stay under its open-files limit.
     const conns = Math.min(20_000, Math.floor((fdLimit - 500) / 10) * 10)
     return [{ name: `${(conns / 1000).toFixed(1)}k conns, ${conns / 10} rooms`, conns, roomSize: 10, ms: 2000 }]
@@ -53,7 +53,7 @@ export const s5Rooms: Scenario<S5Case> = {
     await closedLoopPhase(ctx, c, { ...rooms, ms: Math.min(1000, spec.ms / 2), sampleEvery: 0 })
     const pr = await withProfile(ctx, c, 'S5-rooms', () => closedLoopPhase(ctx, c, { ...rooms, ms: spec.ms, sampleEvery: 256 }))
     const personal = { range: personalRange(plan), fanout: 1, window: 5_000, eventBytes: 200, concurrency: 32 }
-    const pp = await closedLoopPhase(ctx, c, { ...personal, ms: spec.ms, sampleEvery: 256 })
+    const pp = await withProfile(ctx, c, 'S5-personal', () => closedLoopPhase(ctx, c, { ...personal, ms: spec.ms, sampleEvery: 256 }))
     const cpuR = cpuFigures(pr)
     const cpuP = cpuFigures(pp)
     return {

@@ -46,7 +46,7 @@ export const s6SlowConsumers: Scenario<S6Case> = {
     { key: 'verdict', label: 'verdict' },
   ],
   cases(o: BenchOptions): S6Case[] {
-    if (o.quick) return [{ name: '300 subs, 3 slow', subs: 300, rate: 20, bulkRate: 50, bulkBytes: 65_536, baseMs: 600, slowMs: 1500 }]
+    if (o.quick) return [{ name: '300 subs, 3 slow', subs: 300, rate: 20, bulkRate: 50, bulkBytes: 65_536, baseMs: 500, slowMs: 1000 }]
     return [{ name: '1k subs × 20/s, 10 slow', subs: 1000, rate: 20, bulkRate: 50, bulkBytes: 65_536, baseMs: 3000, slowMs: 6000 }]
   },
   async run(ctx: RunContext, c: Contender, spec: S6Case): Promise<CaseResult> {
@@ -55,7 +55,7 @@ export const s6SlowConsumers: Scenario<S6Case> = {
     const main = { range: roomRange(plan), ratePerSec: spec.rate, eventBytes: 200 }
     const bulk = { range: bulkRange(plan), ratePerSec: spec.bulkRate, eventBytes: spec.bulkBytes }
     const every = sampleEveryFor((spec.subs * spec.rate * spec.baseMs) / 1000, 30_000)
-    await ratePhase(ctx, c, { streams: [main], concurrency: 16, ms: ctx.options.quick ? 300 : 1000, sampleEvery: 0 })
+    await ratePhase(ctx, c, { streams: [main], concurrency: 16, ms: ctx.options.quick ? 200 : 1000, sampleEvery: 0 })
     const base = await ratePhase(ctx, c, { streams: [main], concurrency: 16, ms: spec.baseMs, sampleEvery: every })
 
     const paused = await ctx.loadgen.pause()
@@ -75,7 +75,7 @@ export const s6SlowConsumers: Scenario<S6Case> = {
     rssMax = Math.max(rssMax, rssBytes(c.memoryPid) || 0)
     // Closes by the server are only seen once the paused sockets read again.
     await ctx.loadgen.resume()
-    await sleep(ctx.options.quick ? 500 : 1000)
+    await sleep(ctx.options.quick ? 300 : 1000)
     const after = await ctx.loadgen.report(null)
 
     const b = summariseLatency(base.report.samples)
