@@ -5,7 +5,8 @@ import * as wsModule from 'ws'
  * Writes one pre-framed WebSocket text frame to many sockets. ws frames every
  * `send` anew (header buffer, option objects); for a broadcast the frame is
  * the same for every recipient, so it is built once and memoised on the
- * payload Buffer itself, and each socket only gets two writes under cork.
+ * payload Buffer itself (header and payload in one Buffer), and each socket
+ * gets a single write.
  *
  * This reaches into ws's Sender (`_sender.sendFrame`, `_state`): safe only
  * while permessage-deflate is off (it is, see plugins/realtime.ts) and the
@@ -33,6 +34,7 @@ export function writeText(socket: WebSocket, bytes: Buffer): void {
     return
   }
   const framed = bytes as Framed
-  const list = (framed[FRAMED] ??= frameOf(bytes, FRAME_OPTIONS))
+  // header and payload joined once per broadcast: one socket write per recipient instead of two
+  const list = (framed[FRAMED] ??= [Buffer.concat(frameOf(bytes, FRAME_OPTIONS))])
   sender.sendFrame(list)
 }
