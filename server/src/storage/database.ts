@@ -136,3 +136,24 @@ export function tableName(orm: Orm, name: string): string {
   const schema = orm.config.get('schema')
   return schema ? `"${schema.replaceAll('"', '""')}"."${name}"` : `"${name}"`
 }
+
+/** One column of a batched write: object field, SQL column, SQL type (`json_to_recordset` needs it). */
+export type RecordsetColumn<F extends string = string> = readonly [field: F, column: string, type: string]
+
+/**
+ * The SQL fragments of a batch written as ONE statement with ONE JSON
+ * parameter (`insert ... select <fields> from json_to_recordset(?::json) as x(<record>)`):
+ * target column list, selected fields, record definition, and the
+ * `col = excluded.col` list for an upsert (all but `keep` columns).
+ */
+export function recordsetSql<F extends string>(columns: ReadonlyArray<RecordsetColumn<F>>, keep: readonly F[] = []) {
+  return {
+    columns: columns.map(([, col]) => `"${col}"`).join(', '),
+    fields: columns.map(([field]) => `x."${field}"`).join(', '),
+    record: columns.map(([field, , type]) => `"${field}" ${type}`).join(', '),
+    updates: columns
+      .filter(([field]) => !keep.includes(field))
+      .map(([, col]) => `"${col}" = excluded."${col}"`)
+      .join(', '),
+  }
+}

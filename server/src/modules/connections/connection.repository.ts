@@ -1,5 +1,5 @@
 import type { FilterQuery } from '@mikro-orm/core'
-import { query, tableName, type Orm } from '../../storage/database.ts'
+import { query, recordsetSql, tableName, type Orm } from '../../storage/database.ts'
 import { deleteInChunks } from '../../storage/retention.ts'
 import type { ConnectionSnapshot } from './connection-snapshot.ts'
 import { WebsocketConnection, type ConnectionStatus, type ConnectionType } from './connection.entity.ts'
@@ -53,12 +53,7 @@ export class ConnectionRepository {
    */
   async upsertSnapshots(rows: readonly ConnectionSnapshot[]): Promise<void> {
     if (rows.length === 0) return
-    const columns = SNAPSHOT_COLUMNS.map(([, col]) => `"${col}"`).join(', ')
-    const fields = SNAPSHOT_COLUMNS.map(([field]) => `x."${field}"`).join(', ')
-    const record = SNAPSHOT_COLUMNS.map(([field, , type]) => `"${field}" ${type}`).join(', ')
-    const updates = SNAPSHOT_COLUMNS.filter(([field]) => field !== 'id')
-      .map(([, col]) => `"${col}" = excluded."${col}"`)
-      .join(', ')
+    const { columns, fields, record, updates } = recordsetSql(SNAPSHOT_COLUMNS, ['id'])
     await query(
       this.#orm,
       `insert into ${tableName(this.#orm, 'websocket_connection')} (${columns}, "created_at")

@@ -1,7 +1,7 @@
 import type { FilterQuery } from '@mikro-orm/core'
 import type { LogEntrySchema, ServiceLogRecord } from '@switchboard/shared'
 import type { Static } from 'typebox'
-import { query, tableName, type Orm } from '../../storage/database.ts'
+import { query, recordsetSql, tableName, type Orm } from '../../storage/database.ts'
 import { deleteInChunks } from '../../storage/retention.ts'
 import { ServiceLog } from './service-log.entity.ts'
 import type { LogLevel } from './websocket-log.entity.ts'
@@ -55,9 +55,7 @@ export class ServiceLogRepository {
 
   async insertMany(rows: readonly ServiceLogDraft[]): Promise<void> {
     if (rows.length === 0) return
-    const columns = DRAFT_COLUMNS.map(([, col]) => `"${col}"`).join(', ')
-    const fields = DRAFT_COLUMNS.map(([field]) => `x."${field}"`).join(', ')
-    const record = DRAFT_COLUMNS.map(([field, , type]) => `"${field}" ${type}`).join(', ')
+    const { columns, fields, record } = recordsetSql(DRAFT_COLUMNS)
     await query(
       this.#orm,
       `insert into ${tableName(this.#orm, 'service_log')} (${columns}, "created_at")

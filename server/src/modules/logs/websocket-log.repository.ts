@@ -1,6 +1,6 @@
 import type { FilterQuery } from '@mikro-orm/core'
 import type { Orm } from '../../storage/database.ts'
-import { query, tableName } from '../../storage/database.ts'
+import { query, recordsetSql, tableName } from '../../storage/database.ts'
 import { deleteInChunks } from '../../storage/retention.ts'
 import type { LogDraft } from './log-record.ts'
 import { WebsocketLog, type LogEventType, type LogLevel } from './websocket-log.entity.ts'
@@ -45,9 +45,7 @@ export class WebsocketLogRepository {
   /** One statement per batch (the batch is one JSON parameter). */
   async insertMany(rows: readonly LogDraft[]): Promise<void> {
     if (rows.length === 0) return
-    const columns = DRAFT_COLUMNS.map(([, col]) => `"${col}"`).join(', ')
-    const fields = DRAFT_COLUMNS.map(([field]) => `x."${field}"`).join(', ')
-    const record = DRAFT_COLUMNS.map(([field, , type]) => `"${field}" ${type}`).join(', ')
+    const { columns, fields, record } = recordsetSql(DRAFT_COLUMNS)
     await query(
       this.#orm,
       `insert into ${tableName(this.#orm, 'websocket_log')} (${columns})

@@ -1,4 +1,4 @@
-import { query, tableName, type Orm } from '../../../storage/database.ts'
+import { query, recordsetSql, tableName, type Orm } from '../../../storage/database.ts'
 import type { DeviceSnapshot } from '../state/device.ts'
 import type { BulkOffline } from './stores.ts'
 
@@ -79,12 +79,7 @@ export class DeviceRepository {
   /** Whole rows, each applied only when newer than the stored one. */
   async upsert(rows: readonly DeviceSnapshot[]): Promise<void> {
     if (rows.length === 0) return
-    const columns = COLUMNS.map(([, col]) => `"${col}"`).join(', ')
-    const fields = COLUMNS.map(([field]) => `x."${field}"`).join(', ')
-    const record = COLUMNS.map(([field, , type]) => `"${field}" ${type}`).join(', ')
-    const updates = COLUMNS.filter(([field]) => field !== 'id' && field !== 'createdAt')
-      .map(([, col]) => `"${col}" = excluded."${col}"`)
-      .join(', ')
+    const { columns, fields, record, updates } = recordsetSql(COLUMNS, ['id', 'createdAt'])
     const t = this.#table()
     await query(
       this.#orm,
