@@ -48,8 +48,8 @@ export function liveConnection(c: ConnectionInfo, instanceId: string): LiveConne
     roles: [...c.roles],
     ip: c.ip,
     userAgent: c.userAgent?.slice(0, 256) ?? null,
-    connectedAt: c.connectedAt.toISOString(),
-    authenticatedAt: c.authenticatedAt?.toISOString() ?? null,
+    connectedAt: new Date(c.connectedAt).toISOString(),
+    authenticatedAt: c.authenticatedAt === undefined ? null : new Date(c.authenticatedAt).toISOString(),
     subscriptions: [...c.subscriptions],
   }
 }

@@ -86,8 +86,10 @@ async function authPlugin(app: import('fastify').FastifyInstance, opts: AuthPlug
     algorithms,
     // fast-jwt's clockTolerance is in milliseconds
     clockTolerance: config.JWT_LEEWAY_SECONDS * 1000,
-    // Verification results are cached per token: reconnect storms re-use the same tokens.
-    cache: 10_000,
+    // fast-jwt's cache keys entries by a SHA-256 of the token, which costs about
+    // what an HMAC verification does, and keeps an entry per live token: worth
+    // it only where verification is expensive (RSA/ECDSA), and bounded there.
+    cache: algorithms.every((a) => a.startsWith('HS')) ? false : 10_000,
     ...(config.JWT_ISSUER ? { allowedIss: config.JWT_ISSUER } : {}),
     ...(config.JWT_AUDIENCE ? { allowedAud: config.JWT_AUDIENCE } : {}),
   }

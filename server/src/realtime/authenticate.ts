@@ -20,7 +20,7 @@ export function completeAuthentication(ctx: RealtimeContext, c: Connection, prin
     return
   }
   c.principal = principal
-  c.authenticatedAt = new Date()
+  c.authenticatedAt = Date.now()
   ctx.hub.joinIdentityRooms(c)
   ctx.hub.notify('authenticated', c)
   const admitted = ctx.admission?.(c)

@@ -8,12 +8,13 @@ export interface ConnectionInfo {
   readonly ip: string
   readonly userAgent: string | undefined
   readonly origin: string | undefined
-  readonly connectedAt: Date
+  /** Epoch ms (numbers, not Dates: a connection's state is kept lean, see connection.ts). */
+  readonly connectedAt: number
   readonly user: string | undefined
   readonly tenant: string | undefined
   readonly roles: readonly string[]
-  readonly authenticatedAt: Date | undefined
-  readonly lastPongAt: Date | undefined
+  readonly authenticatedAt: number | undefined
+  readonly lastPongAt: number | undefined
   readonly messagesIn: number
   readonly messagesOut: number
   readonly subscriptions: ReadonlySet<string>

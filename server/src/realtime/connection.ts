@@ -4,23 +4,7 @@ import type { WebSocket } from 'ws'
 import type { Principal } from '../plugins/auth.ts'
 import type { ConnectionInfo } from './connection-observer.ts'
 import { writeText } from './frame-writer.ts'
-
-/** Per-channel subscription state on one connection. */
-export interface Subscription {
-  /** data field -> accepted values (reference 004's filters); undefined = everything. */
-  filters: Map<string, ReadonlySet<unknown>> | undefined
-  /**
-   * While a recovery replay runs, live events for the channel wait here and are
-   * flushed after the replay (offsets already replayed are dropped): no gap, no duplicate.
-   */
-  pending: Array<{ offset: number | undefined; bytes: Buffer }> | undefined
-  /**
-   * History channels: position of the last event sent on this subscription.
-   * An event at or before it (same epoch) is not sent again, whatever path
-   * brought it twice (a replay, a gap filled on the bus).
-   */
-  last?: { offset: number; epoch: string } | undefined
-}
+import { Subscriptions } from './subscriptions.ts'
 
 export interface ConnectionLimits {
   outboundBufferBytes: number
@@ -48,13 +32,13 @@ export class Connection implements ConnectionInfo {
   readonly ip: string
   readonly userAgent: string | undefined
   readonly origin: string | undefined
-  readonly connectedAt: Date
+  readonly connectedAt: number
   readonly limits: ConnectionLimits
   readonly sink: ConnectionSink
 
   principal: Principal | null = null
-  authenticatedAt: Date | undefined
-  lastPongAt: Date | undefined
+  authenticatedAt: number | undefined
+  lastPongAt: number | undefined
   /** Cleared by each heartbeat sweep; set by any pong or frame from the client. */
   alive = true
   messagesIn = 0
@@ -67,7 +51,7 @@ export class Connection implements ConnectionInfo {
   /** The code the server closed with, reported to observers even if the socket had to be terminated. */
   closeCodeHint: number | undefined
   closeReasonHint: string | undefined
-  readonly subscriptionState = new Map<string, Subscription>()
+  readonly subscriptionState = new Subscriptions()
   #rateWindowStart = 0
   #rateCount = 0
 
@@ -87,7 +71,7 @@ export class Connection implements ConnectionInfo {
     this.origin = init.origin
     this.limits = init.limits
     this.sink = init.sink
-    this.connectedAt = new Date()
+    this.connectedAt = Date.now()
   }
 
   get user(): string | undefined {
@@ -100,7 +84,7 @@ export class Connection implements ConnectionInfo {
     return this.principal?.roles ?? []
   }
   get subscriptions(): ReadonlySet<string> {
-    return new Set(this.subscriptionState.keys())
+    return new Set(this.subscriptionState.channels())
   }
   get isOpen(): boolean {
     return !this.closing && this.socket.readyState === 1

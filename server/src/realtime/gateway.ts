@@ -1,6 +1,8 @@
 import { CLOSE_CODES, PROTOCOL_VERSION } from '@switchboard/shared'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { WebSocket } from 'ws'
+import type { ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import type { RawData, WebSocket } from 'ws'
 import { completeAuthentication } from './authenticate.ts'
 import { Connection, type ConnectionLimits } from './connection.ts'
 import type { RealtimeContext } from './context.ts'
@@ -16,6 +18,24 @@ export interface GatewayOptions {
   instanceId: string
   onSlowConsumer(): void
   onSendError(): void
+}
+
+const CONNECTION = Symbol('switchboard.connection')
+type Tagged = WebSocket & { [CONNECTION]?: Connection }
+
+/**
+ * @fastify/websocket keeps the upgrade request reachable for the socket's whole
+ * life: its per-socket `error` listener closes over the Fastify request and
+ * reply, and the TCP socket still points at the upgrade's ServerResponse (and
+ * through it the IncomingMessage, its headers and the URL, token included).
+ * That is about 1.5 KB of heap per idle connection, and a token kept in memory
+ * for nothing. Every field a connection needs is copied out first; then both
+ * links are cut. The gateway's own `error` listener replaces the plugin's.
+ */
+function releaseUpgrade(socket: WebSocket): void {
+  socket.removeAllListeners('error')
+  const tcp = (socket as unknown as { _socket?: Socket & { _httpMessage?: ServerResponse | null } })._socket
+  if (tcp?._httpMessage) tcp._httpMessage.detachSocket(tcp)
 }
 
 /**
@@ -56,7 +76,26 @@ export async function realtimeGateway(app: FastifyInstance, opts: GatewayOptions
     }
   }
 
+  // One set of socket listeners for every connection (ws calls them with the
+  // socket as `this`): no closures and contexts per connection.
+  function onMessage(this: Tagged, data: RawData, isBinary: boolean): void {
+    dispatcher.dispatch(this[CONNECTION]!, data as Buffer, isBinary)
+  }
+  function onPong(this: Tagged): void {
+    const c = this[CONNECTION]!
+    c.alive = true
+    c.lastPongAt = Date.now()
+  }
+  function onError(this: Tagged, err: Error): void {
+    ctx.log.debug({ err, connectionId: this[CONNECTION]?.id }, 'socket error')
+  }
+  function onClose(this: Tagged, code: number, reason: Buffer): void {
+    const c = this[CONNECTION]!
+    ctx.hub.remove(c, c.closeCodeHint ?? code, c.closeReasonHint ?? reason.toString())
+  }
+
   function open(socket: WebSocket, request: FastifyRequest): Connection {
+    releaseUpgrade(socket)
     const c = new Connection({
       id: `${opts.instanceId}-${(++seq).toString(36)}`,
       socket,
@@ -66,13 +105,12 @@ export async function realtimeGateway(app: FastifyInstance, opts: GatewayOptions
       limits: opts.limits,
       sink,
     })
-    socket.on('message', (data, isBinary) => dispatcher.dispatch(c, data as Buffer, isBinary))
-    socket.on('pong', () => {
-      c.alive = true
-      c.lastPongAt = new Date()
-    })
-    socket.on('error', (err) => ctx.log.debug({ err, connectionId: c.id }, 'socket error'))
-    socket.on('close', (code, reason) => ctx.hub.remove(c, c.closeCodeHint ?? code, c.closeReasonHint ?? reason.toString()))
+    const tagged = socket as Tagged
+    tagged[CONNECTION] = c
+    socket.on('message', onMessage)
+    socket.on('pong', onPong)
+    socket.on('error', onError)
+    socket.on('close', onClose)
     ctx.hub.add(c)
     return c
   }

@@ -57,7 +57,7 @@ export class Heartbeat {
       }
       const p = c.principal
       if (p === null) {
-        if (now - c.connectedAt.getTime() >= this.#opts.authTimeoutMs) {
+        if (now - c.connectedAt >= this.#opts.authTimeoutMs) {
           this.#opts.onTimeout('auth')
           c.close(CLOSE_CODES.AUTH_TIMEOUT, 'authentication timeout')
         }

@@ -32,7 +32,12 @@ export interface HubMetrics {
  */
 export class Hub {
   readonly connections = new Map<string, Connection>()
-  readonly #rooms = new Map<string, Set<Connection>>()
+  /**
+   * Room key -> members. A room of one (every user room, personal channels) holds
+   * the connection itself: a Set costs ~200 bytes, per connection in the common
+   * case. It becomes a Set at the second member and goes back at one.
+   */
+  readonly #rooms = new Map<string, Members>()
   readonly #systemChannels: ReadonlySet<string>
   readonly #observers: ConnectionObserver[] = []
   readonly #roomListeners: Array<(room: RoomRef, active: boolean) => void> = []
@@ -152,7 +157,7 @@ export class Hub {
     connection.principal = next
     this.joinIdentityRooms(connection)
     const dropped: string[] = []
-    for (const channel of [...connection.subscriptionState.keys()]) {
+    for (const channel of connection.subscriptionState.channels()) {
       if (keep(channel)) this.subscribe(connection, channel)
       else {
         connection.subscriptionState.delete(channel)
@@ -168,7 +173,7 @@ export class Hub {
     this.#leave(tenantRoom(p.tenant), connection)
     this.#leave(userRoom(p.tenant, p.user), connection)
     for (const role of p.roles) this.#leave(roleRoom(p.tenant, role), connection)
-    for (const channel of connection.subscriptionState.keys()) this.#leave(this.channelRoomFor(connection, channel), connection)
+    for (const channel of connection.subscriptionState.channels()) this.#leave(this.channelRoomFor(connection, channel), connection)
     bump(this.#users, `${p.tenant}\0${p.user}`, -1)
     bump(this.#tenants, p.tenant, -1)
     for (const role of p.roles) bump(this.#roles, role, -1)
@@ -222,7 +227,10 @@ export class Hub {
       return n
     }
     const room = 'user' in selector ? userRoom(selector.tenant, selector.user) : tenantRoom(selector.tenant)
-    for (const c of this.#rooms.get(room) ?? []) {
+    const members = this.#rooms.get(room)
+    if (members === undefined) return 0
+    // closing removes members from the room while we walk it
+    for (const c of members instanceof Set ? [...members] : [members]) {
       c.close(code, reason)
       n++
     }
@@ -252,6 +260,7 @@ export class Hub {
   #sendRoom(room: string, bytes: Buffer): number {
     const members = this.#rooms.get(room)
     if (members === undefined) return 0
+    if (!(members instanceof Set)) return members.sendBytes(bytes) ? 1 : 0
     let sent = 0
     for (const c of members) if (c.sendBytes(bytes)) sent++
     return sent
@@ -260,48 +269,57 @@ export class Hub {
   #sendChannel(room: string, channel: string, event: HubEvent, bytes: Buffer): number {
     const members = this.#rooms.get(room)
     if (members === undefined) return 0
+    if (!(members instanceof Set)) return sendOnChannel(members, channel, event, bytes) ? 1 : 0
     let sent = 0
-    for (const c of members) {
-      const sub = c.subscriptionState.get(channel)
-      if (sub === undefined) continue
-      if (sub.filters !== undefined && !passesFilters(sub.filters, event.data)) continue
-      if (sub.pending !== undefined) {
-        // one past the cap marks the overflow; the recovery flush then closes the client
-        if (sub.pending.length <= MAX_PENDING) sub.pending.push({ offset: event.offset, bytes })
-        continue
-      }
-      if (event.offset !== undefined) {
-        const last = sub.last
-        if (last !== undefined && last.epoch === event.epoch) {
-          if (event.offset <= last.offset) continue
-          last.offset = event.offset
-        } else sub.last = { offset: event.offset, epoch: event.epoch! }
-      }
-      if (c.sendBytes(bytes)) sent++
-    }
+    for (const c of members) if (sendOnChannel(c, channel, event, bytes)) sent++
     return sent
   }
 
   #join(room: string, c: Connection): void {
-    let members = this.#rooms.get(room)
+    const members = this.#rooms.get(room)
     if (members === undefined) {
-      this.#rooms.set(room, (members = new Set()))
-      members.add(c)
+      this.#rooms.set(room, c)
       this.#roomChanged(room, true)
-      return
-    }
-    members.add(c)
+    } else if (members instanceof Set) members.add(c)
+    else if (members !== c) this.#rooms.set(room, new Set([members, c]))
   }
 
   #leave(room: string, c: Connection): void {
     const members = this.#rooms.get(room)
     if (members === undefined) return
-    members.delete(c)
-    if (members.size === 0) {
-      this.#rooms.delete(room)
-      this.#roomChanged(room, false)
+    if (members instanceof Set) {
+      if (!members.delete(c) || members.size > 1) return
+      // back to a room of one (a Set never stays with a single member)
+      this.#rooms.set(room, members.values().next().value!)
+      return
     }
+    if (members !== c) return
+    this.#rooms.delete(room)
+    this.#roomChanged(room, false)
   }
+}
+
+/** One connection, or a Set of two or more. */
+type Members = Connection | Set<Connection>
+
+/** A channel event to one member: its filters, a pending recovery replay, and duplicate suppression apply. */
+function sendOnChannel(c: Connection, channel: string, event: HubEvent, bytes: Buffer): boolean {
+  const sub = c.subscriptionState.get(channel)
+  if (sub === undefined) return false
+  if (sub.filters !== undefined && !passesFilters(sub.filters, event.data)) return false
+  if (sub.pending !== undefined) {
+    // one past the cap marks the overflow; the recovery flush then closes the client
+    if (sub.pending.length <= MAX_PENDING) sub.pending.push({ offset: event.offset, bytes })
+    return false
+  }
+  if (event.offset !== undefined) {
+    const last = sub.last
+    if (last !== undefined && last.epoch === event.epoch) {
+      if (event.offset <= last.offset) return false
+      last.offset = event.offset
+    } else sub.last = { offset: event.offset, epoch: event.epoch! }
+  }
+  return c.sendBytes(bytes)
 }
 
 function bump(map: Map<string, number>, key: string, by: number): void {

@@ -39,7 +39,12 @@ t.test('presence is cluster-wide: who is in a channel, join/leave pushes once pe
 
   bob1.close()
   await bob1.closed
-  const afterOne = await alice.request({ type: 'presence:get', channel: 'chat:1' })
+  // the server learns of the close after the client does, then records it in Redis: read until it shows (bounded)
+  let afterOne: Frame = await alice.request({ type: 'presence:get', channel: 'chat:1' })
+  for (let i = 0; i < 40 && afterOne.connections !== 2; i++) {
+    await new Promise((r) => setTimeout(r, 25))
+    afterOne = await alice.request({ type: 'presence:get', channel: 'chat:1' })
+  }
   t.same(afterOne.connections, 2, 'one of bob\'s connections left')
   bob2.request({ type: 'unsubscribe', channels: ['chat:1'] })
   const leave = await alice.next(presenceOf('bob', 'leave'))

@@ -25,7 +25,7 @@ for (const driver of DRIVERS) {
       await new WebsocketLogRepository(db.orm).insertMany([draft(old), draft(old), draft(recent)])
       await new ServiceLogRepository(db.orm).insertMany([{ tenant: 't1', timestamp: old.toISOString(), level: 'info', service: 's', message: 'm' }])
       await query(db.orm, `update ${tableName(db.orm, 'service_log')} set created_at = ?`, [old])
-      const info = { id: 'x', ip: '1', userAgent: undefined, origin: undefined, connectedAt: old, user: 'u', tenant: 't1', roles: [], authenticatedAt: undefined, lastPongAt: undefined, messagesIn: 0, messagesOut: 0, subscriptions: new Set<string>() }
+      const info = { id: 'x', ip: '1', userAgent: undefined, origin: undefined, connectedAt: old.getTime(), user: 'u', tenant: 't1', roles: [], authenticatedAt: undefined, lastPongAt: undefined, messagesIn: 0, messagesOut: 0, subscriptions: new Set<string>() }
       await new ConnectionRepository(db.orm).upsertSnapshots([
         clientSnapshot(info, 'i', { code: 1000, reason: '', at: old }),
         clientSnapshot({ ...info, id: 'still-open' }, 'i'),

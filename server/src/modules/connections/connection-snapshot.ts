@@ -33,7 +33,7 @@ export interface ConnectionSnapshot {
   updatedAt: string
 }
 
-const iso = (d: Date | undefined) => (d === undefined ? null : d.toISOString())
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString())
 const clip = (s: string | undefined, max: number) => (s === undefined ? null : s.slice(0, max))
 
 /** 1011 is the server failing the connection; anything else ends it normally or by policy. */
@@ -58,7 +58,7 @@ export function clientSnapshot(
     userAgent: clip(c.userAgent, 512),
     origin: clip(c.origin, 512),
     instanceId,
-    connectedAt: c.connectedAt.toISOString(),
+    connectedAt: new Date(c.connectedAt).toISOString(),
     authenticatedAt: iso(c.authenticatedAt),
     disconnectedAt: close ? close.at.toISOString() : null,
     closeCode: close ? close.code : null,
@@ -86,7 +86,7 @@ export function toRecord(row: WebsocketConnection, live?: ConnectionInfo): Conne
     referenceId: row.referenceId,
     status: row.status,
     autoReconnect: row.autoReconnect,
-    lastPingAt: live?.lastPongAt ? live.lastPongAt.toISOString() : time(row.lastPingAt),
+    lastPingAt: live?.lastPongAt !== undefined ? new Date(live.lastPongAt).toISOString() : time(row.lastPingAt),
     errorMessage: row.errorMessage ?? null,
     metadata: row.metadata ?? null,
     user: live?.user ?? row.userId ?? null,
@@ -97,7 +97,7 @@ export function toRecord(row: WebsocketConnection, live?: ConnectionInfo): Conne
     origin: row.origin ?? null,
     instanceId: row.instanceId ?? null,
     connectedAt: time(row.connectedAt),
-    authenticatedAt: live?.authenticatedAt ? live.authenticatedAt.toISOString() : time(row.authenticatedAt),
+    authenticatedAt: live?.authenticatedAt !== undefined ? new Date(live.authenticatedAt).toISOString() : time(row.authenticatedAt),
     disconnectedAt: time(row.disconnectedAt),
     closeCode: row.closeCode ?? null,
     closeReason: row.closeReason ?? null,

@@ -59,7 +59,7 @@ export class ConnectionAudit implements ConnectionObserver {
   }
 
   closed(c: ConnectionInfo, code: number, reason: string): void {
-    const durationMs = Date.now() - c.connectedAt.getTime()
+    const durationMs = Date.now() - c.connectedAt
     const rejected = this.#rejected.get(c.id)
     this.#rejected.delete(c.id)
     this.#emit(c, 'disconnect', closeLevel(code), `closed ${code}${reason ? ` (${reason.slice(0, 200)})` : ''}`, {

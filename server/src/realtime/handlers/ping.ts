@@ -13,6 +13,6 @@ export const pingHandler: FrameHandler<PingFrame> = {
 export const pongHandler: FrameHandler<PongFrame> = {
   requiresAuth: false,
   handle(_ctx, c) {
-    c.lastPongAt = new Date()
+    c.lastPongAt = Date.now()
   },
 }

@@ -1,9 +1,10 @@
 import { CLOSE_CODES, type ErrorCode, type Recovery, type StreamPosition, type SubscribeFrame } from '@switchboard/shared'
 import { streamKey, type RecoverResult } from '../../history/history.ts'
-import { MAX_PENDING, type Connection, type Subscription } from '../connection.ts'
+import { MAX_PENDING, type Connection } from '../connection.ts'
 import type { RealtimeContext } from '../context.ts'
 import type { FrameHandler } from '../dispatch.ts'
 import { encodePush } from '../push-frame.ts'
+import type { Subscription } from '../subscriptions.ts'
 
 /** Reported when the history store failed: no position can be trusted. */
 const UNKNOWN_POSITION: StreamPosition = { offset: 0, epoch: 'unavailable' }
@@ -36,8 +37,8 @@ export const subscribeHandler: FrameHandler<SubscribeFrame> = {
         continue
       }
       const keepsHistory = ctx.historyPolicy(channel) !== undefined
-      const sub: Subscription = { filters, pending: keepsHistory ? [] : undefined }
-      c.subscriptionState.set(channel, sub)
+      const sub: Subscription = { channel, filters, pending: keepsHistory ? [] : undefined }
+      c.subscriptionState.set(sub)
       ctx.hub.subscribe(c, channel)
       granted.push(channel)
       if (keepsHistory) recovering.push({ channel, sub })

@@ -14,11 +14,11 @@ function info(overrides: Partial<Record<keyof ConnectionInfo, unknown>> = {}): C
     ip: '127.0.0.1',
     userAgent: 'tap',
     origin: undefined,
-    connectedAt: new Date(Date.now() - 1000 + n),
+    connectedAt: Date.now() - 1000 + n,
     user: 'u1',
     tenant: 't1',
     roles: ['user'],
-    authenticatedAt: new Date(),
+    authenticatedAt: Date.now(),
     lastPongAt: undefined,
     messagesIn: 0,
     messagesOut: 0,
@@ -134,7 +134,7 @@ for (const driver of DRIVERS) {
       await writer.flush()
       let row = await repo.get(c.id)
       t.equal(row?.tenant, null, 'recorded before authentication')
-      const authed = { ...c, user: 'u7', tenant: 't7', roles: ['admin'], authenticatedAt: new Date() } as ConnectionInfo
+      const authed = { ...c, user: 'u7', tenant: 't7', roles: ['admin'], authenticatedAt: Date.now() } as ConnectionInfo
       registry.authenticated(authed)
       registry.subscribed({ ...authed, subscriptions: new Set(['logs']) } as ConnectionInfo)
       registry.closed({ ...authed, messagesIn: 3 } as ConnectionInfo, 1001, 'server shutting down')

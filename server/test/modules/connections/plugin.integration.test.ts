@@ -11,7 +11,7 @@ const stale: ConnectionInfo = {
   ip: '127.0.0.1',
   userAgent: undefined,
   origin: undefined,
-  connectedAt: new Date(Date.now() - 3600_000),
+  connectedAt: Date.now() - 3600_000,
   user: 'ghost',
   tenant: 't1',
   roles: [],

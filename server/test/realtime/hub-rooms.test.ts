@@ -1,0 +1,112 @@
+import t from 'tap'
+import WebSocket, { WebSocketServer } from 'ws'
+import type { Principal } from '../../src/plugins/auth.ts'
+import { Connection } from '../../src/realtime/connection.ts'
+import type { HubEvent, Target } from '../../src/realtime/event.ts'
+import { Hub } from '../../src/realtime/hub.ts'
+import type { RoomRef } from '../../src/realtime/rooms.ts'
+
+const metrics = { delivered() {}, dropped() {}, sendError() {}, slowConsumer() {} }
+const limits = { outboundBufferBytes: 1 << 20, messagesPerMinute: 1000, maxInvalidFrames: 10 }
+const sink = { onSlowConsumer() {}, onSendError() {} }
+const principal = (user: string): Principal => ({ user, tenant: 'acme', roles: ['user'], isAdmin: false, isTenantAdmin: false, isService: false, expiresAt: null })
+
+let seq = 0
+const event = (target: Target): HubEvent => ({ id: `e${++seq}`, type: 'note', ts: new Date().toISOString(), target, data: { n: seq }, publishedAt: Date.now() })
+
+/**
+ * Real sockets on both ends: each server-side socket becomes a Connection in
+ * the hub, each client counts the frames it receives.
+ */
+async function pairs(t: { teardown(fn: () => unknown): void }, n: number) {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false })
+  await new Promise((r) => wss.once('listening', r))
+  const port = (wss.address() as { port: number }).port
+  const serverSockets: WebSocket[] = []
+  wss.on('connection', (ws) => serverSockets.push(ws))
+  const clients: Array<{ ws: WebSocket; frames: Array<{ id: string }> }> = []
+  for (let i = 0; i < n; i++) {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false })
+    const client = { ws, frames: [] as Array<{ id: string }> }
+    ws.on('message', (data) => client.frames.push(JSON.parse(String(data))))
+    await new Promise((r) => ws.once('open', r))
+    clients.push(client)
+  }
+  while (serverSockets.length < n) await new Promise((r) => setTimeout(r, 5))
+  t.teardown(() => {
+    for (const c of clients) c.ws.terminate()
+    wss.close()
+  })
+  const connections = serverSockets.map((socket, i) => new Connection({ id: `c${i}`, socket, ip: '127.0.0.1', userAgent: undefined, origin: undefined, limits, sink }))
+  return { clients, connections }
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 50))
+
+t.test('a room grows from one member to many and shrinks back: deliveries and room changes stay exact', async (t) => {
+  const hub = new Hub({ systemChannels: [], metrics })
+  const changes: string[] = []
+  hub.onRoomChange((room: RoomRef, active) => {
+    if (room.kind === 'user') changes.push(`${active ? '+' : '-'}${room.user}`)
+  })
+  const { clients, connections } = await pairs(t, 3)
+  // three connections of one user: the user room holds one connection, then a set of 2, then 3
+  for (const c of connections) {
+    hub.add(c)
+    c.principal = principal('bob')
+    hub.joinIdentityRooms(c)
+  }
+  t.same(changes, ['+bob'], 'the room became active once')
+  t.equal(hub.deliver(event({ kind: 'user', tenant: 'acme', user: 'bob' })), 3)
+  t.equal(hub.deliver(event({ kind: 'user', tenant: 'acme', user: 'alice' })), 0, 'no one else is reached')
+
+  // back to one member: the remaining connection alone gets what follows
+  hub.remove(connections[0]!, 1000, '')
+  t.equal(hub.deliver(event({ kind: 'user', tenant: 'acme', user: 'bob' })), 2)
+  hub.remove(connections[2]!, 1000, '')
+  t.equal(hub.deliver(event({ kind: 'user', tenant: 'acme', user: 'bob' })), 1)
+  hub.remove(connections[2]!, 1000, '')
+  t.equal(hub.deliver(event({ kind: 'user', tenant: 'acme', user: 'bob' })), 1, 'removing a connection twice changes nothing')
+  t.same(changes, ['+bob'], 'still active with one member')
+  t.equal(hub.userConnectionCount('acme', 'bob'), 1)
+
+  // and up again from one: the room is a set of two once more
+  hub.add(connections[0]!)
+  hub.joinIdentityRooms(connections[0]!)
+  t.equal(hub.deliver(event({ kind: 'user', tenant: 'acme', user: 'bob' })), 2)
+  hub.remove(connections[0]!, 1000, '')
+  hub.remove(connections[1]!, 1000, '')
+  t.same(changes, ['+bob', '-bob'], 'inactive when the last member left')
+  t.equal(hub.deliver(event({ kind: 'user', tenant: 'acme', user: 'bob' })), 0)
+
+  await settle()
+  t.same(clients.map((c) => c.frames.length), [2, 5, 2], 'each socket got exactly the events sent while it was a member')
+})
+
+t.test('channel rooms of one and of many apply each member\'s filters', async (t) => {
+  const hub = new Hub({ systemChannels: [], metrics })
+  const { clients, connections } = await pairs(t, 2)
+  const [one, two] = connections as [Connection, Connection]
+  for (const c of connections) {
+    hub.add(c)
+    c.principal = principal(c.id)
+    hub.joinIdentityRooms(c)
+  }
+  one.subscriptionState.set({ channel: 'orders', filters: new Map([['shop', new Set(['a'])]]), pending: undefined })
+  hub.subscribe(one, 'orders')
+  const target: Target = { kind: 'channel', tenant: 'acme', channel: 'orders' }
+  const shopped = (shop: string): HubEvent => ({ ...event(target), data: { shop } })
+  t.equal(hub.deliver(shopped('a')), 1, 'a room of one: filter passes')
+  t.equal(hub.deliver(shopped('b')), 0, 'a room of one: filter holds the event back')
+  two.subscriptionState.set({ channel: 'orders', filters: undefined, pending: undefined })
+  hub.subscribe(two, 'orders')
+  t.equal(hub.deliver(shopped('b')), 1, 'a room of two: only the unfiltered member')
+  t.equal(hub.deliver(shopped('a')), 2)
+  t.equal(hub.channelCount(), 1)
+  hub.unsubscribe(one, 'orders')
+  t.equal(hub.deliver(shopped('a')), 1, 'back to one member')
+  hub.unsubscribe(two, 'orders')
+  t.equal(hub.channelCount(), 0, 'the channel room is gone with its last member')
+  await settle()
+  t.same(clients.map((c) => c.frames.length), [2, 3])
+})
