@@ -12,7 +12,8 @@ import { HttpProblem } from '../http-problem.ts'
 export interface Principal {
   user: string
   tenant: string
-  roles: string[]
+  /** Shared between principals with the same roles: never mutate (frozen). */
+  roles: readonly string[]
   /** Operator of the whole hub: every tenant, cross-tenant publish, system channels. */
   isAdmin: boolean
   /** Administrator of its own tenant only. */
@@ -54,12 +55,30 @@ const ID_MAX = 128
 const asId = (v: unknown): string | undefined =>
   (typeof v === 'string' && v.length > 0 && v.length <= ID_MAX) || typeof v === 'number' ? String(v) : undefined
 
+/**
+ * Tenants and role lists repeat across thousands of connections: a principal
+ * holds one shared copy of each (a few hundred bytes per idle connection).
+ * Bounded: past the cap, new values are used as they are, not shared.
+ */
+const INTERN_MAX = 10_000
+const tenants = new Map<string, string>()
+const roleLists = new Map<string, readonly string[]>()
+
+function intern<T>(table: Map<string, T>, key: string, value: T): T {
+  const known = table.get(key)
+  if (known !== undefined) return known
+  if (table.size < INTERN_MAX) table.set(key, value)
+  return value
+}
+
 export function principalFromClaims(claims: Record<string, unknown>, config: Config): Principal | null {
   const user = asId(claims.sub)
-  const tenant = asId(claims.tenant) ?? asId(claims.systemId)
-  if (user === undefined || tenant === undefined) return null
+  const claimed = asId(claims.tenant) ?? asId(claims.systemId)
+  if (user === undefined || claimed === undefined) return null
+  const tenant = intern(tenants, claimed, claimed)
   const raw = Array.isArray(claims.roles) ? claims.roles : typeof claims.role === 'string' ? [claims.role] : []
-  const roles = [...new Set(raw.filter((r): r is string => typeof r === 'string' && r.length > 0 && r.length <= 64))].slice(0, 32)
+  const valid = [...new Set(raw.filter((r): r is string => typeof r === 'string' && r.length > 0 && r.length <= 64))].slice(0, 32)
+  const roles = intern(roleLists, valid.join('\0'), Object.freeze(valid))
   const has = (set: Set<string>) => roles.some((r) => set.has(r))
   return {
     user,

@@ -43,7 +43,7 @@ export function sendAuthSuccess(c: Connection, p: Principal, requestId: string |
     connectionId: c.id,
     user: p.user,
     tenant: p.tenant,
-    roles: p.roles,
+    roles: [...p.roles],
     expiresAt: p.expiresAt === null ? null : new Date(p.expiresAt).toISOString(),
     rooms: roomLabels(p.tenant, p.user, p.roles),
   })

@@ -45,12 +45,13 @@ export class Connection implements ConnectionInfo {
   messagesOut = 0
   invalidFrames = 0
   errorSeq = 0
-  closing = false
-  /** When the server started closing; the sweep terminates peers that never finish the close handshake. */
-  closingSince = 0
-  /** The code the server closed with, reported to observers even if the socket had to be terminated. */
-  closeCodeHint: number | undefined
-  closeReasonHint: string | undefined
+  /**
+   * Set once the server starts closing (kept in one object made only then: an
+   * idle connection carries one field for it, not four). `since` lets the sweep
+   * terminate peers that never finish the close handshake; `code`/`reason` are
+   * reported to observers even if the socket had to be terminated.
+   */
+  closingState: { since: number; code: number | undefined; reason: string | undefined } | undefined
   readonly subscriptionState = new Subscriptions()
   #rateWindowStart = 0
   #rateCount = 0
@@ -86,8 +87,11 @@ export class Connection implements ConnectionInfo {
   get subscriptions(): ReadonlySet<string> {
     return new Set(this.subscriptionState.channels())
   }
+  get closing(): boolean {
+    return this.closingState !== undefined
+  }
   get isOpen(): boolean {
-    return !this.closing && this.socket.readyState === 1
+    return this.closingState === undefined && this.socket.readyState === 1
   }
 
   /**
@@ -138,11 +142,8 @@ export class Connection implements ConnectionInfo {
   }
 
   close(code: number, reason: string): void {
-    if (this.closing) return
-    this.closing = true
-    this.closingSince = Date.now()
-    this.closeCodeHint = code
-    this.closeReasonHint = reason
+    if (this.closingState !== undefined) return
+    this.closingState = { since: Date.now(), code, reason }
     try {
       this.socket.close(code, reason)
     } catch {
@@ -151,8 +152,7 @@ export class Connection implements ConnectionInfo {
   }
 
   terminate(): void {
-    this.closing = true
-    this.closingSince ||= Date.now()
+    this.closingState ??= { since: Date.now(), code: undefined, reason: undefined }
     this.socket.terminate()
   }
 }

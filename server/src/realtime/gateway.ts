@@ -91,7 +91,7 @@ export async function realtimeGateway(app: FastifyInstance, opts: GatewayOptions
   }
   function onClose(this: Tagged, code: number, reason: Buffer): void {
     const c = this[CONNECTION]!
-    ctx.hub.remove(c, c.closeCodeHint ?? code, c.closeReasonHint ?? reason.toString())
+    ctx.hub.remove(c, c.closingState?.code ?? code, c.closingState?.reason ?? reason.toString())
   }
 
   function open(socket: WebSocket, request: FastifyRequest): Connection {

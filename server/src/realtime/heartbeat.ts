@@ -52,7 +52,7 @@ export class Heartbeat {
     for (const c of this.#hub.connections.values()) {
       if (c.closing) {
         // the close handshake gets one tick plus a second; a peer that does not answer is cut
-        if (now - c.closingSince > this.#graceMs) c.terminate()
+        if (now - c.closingState!.since > this.#graceMs) c.terminate()
         continue
       }
       const p = c.principal

@@ -52,8 +52,9 @@ export class Hub {
     heartbeatTimeouts: 0,
     slowConsumerCloses: 0,
   }
-  /** user key -> live connection count, for unique_users and the per-user cap. */
-  readonly #users = new Map<string, number>()
+  /** Rooms with members, by kind: `unique_users` and `channels` in /ws/stats. */
+  #userRooms = 0
+  #channelRooms = 0
   readonly #roles = new Map<string, number>()
   readonly #tenants = new Map<string, number>()
 
@@ -117,13 +118,14 @@ export class Hub {
     this.#join(tenantRoom(p.tenant), connection)
     this.#join(userRoom(p.tenant, p.user), connection)
     for (const role of p.roles) this.#join(roleRoom(p.tenant, role), connection)
-    bump(this.#users, `${p.tenant}\0${p.user}`, 1)
     bump(this.#tenants, p.tenant, 1)
     for (const role of p.roles) bump(this.#roles, role, 1)
   }
 
   userConnectionCount(tenant: string, user: string): number {
-    return this.#users.get(`${tenant}\0${user}`) ?? 0
+    // the user room is the count: one entry per user, not two
+    const members = this.#rooms.get(userRoom(tenant, user))
+    return members === undefined ? 0 : members instanceof Set ? members.size : 1
   }
 
   /** The room a channel subscription lives in: global admins watch system channels of every tenant. */
@@ -174,7 +176,6 @@ export class Hub {
     this.#leave(userRoom(p.tenant, p.user), connection)
     for (const role of p.roles) this.#leave(roleRoom(p.tenant, role), connection)
     for (const channel of connection.subscriptionState.channels()) this.#leave(this.channelRoomFor(connection, channel), connection)
-    bump(this.#users, `${p.tenant}\0${p.user}`, -1)
     bump(this.#tenants, p.tenant, -1)
     for (const role of p.roles) bump(this.#roles, role, -1)
   }
@@ -249,12 +250,10 @@ export class Hub {
     return Object.fromEntries(this.#tenants)
   }
   uniqueUsers(): number {
-    return this.#users.size
+    return this.#userRooms
   }
   channelCount(): number {
-    let n = 0
-    for (const key of this.#rooms.keys()) if (key.charCodeAt(0) === 99 /* 'c' */) n++
-    return n
+    return this.#channelRooms
   }
 
   #sendRoom(room: string, bytes: Buffer): number {
@@ -279,6 +278,7 @@ export class Hub {
     const members = this.#rooms.get(room)
     if (members === undefined) {
       this.#rooms.set(room, c)
+      this.#countRoom(room, 1)
       this.#roomChanged(room, true)
     } else if (members instanceof Set) members.add(c)
     else if (members !== c) this.#rooms.set(room, new Set([members, c]))
@@ -295,7 +295,14 @@ export class Hub {
     }
     if (members !== c) return
     this.#rooms.delete(room)
+    this.#countRoom(room, -1)
     this.#roomChanged(room, false)
+  }
+
+  #countRoom(room: string, by: 1 | -1): void {
+    const kind = room.charCodeAt(0)
+    if (kind === 117 /* 'u' */) this.#userRooms += by
+    else if (kind === 99 /* 'c' */) this.#channelRooms += by
   }
 }
 

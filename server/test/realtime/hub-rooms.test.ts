@@ -57,6 +57,8 @@ t.test('a room grows from one member to many and shrinks back: deliveries and ro
     hub.joinIdentityRooms(c)
   }
   t.same(changes, ['+bob'], 'the room became active once')
+  t.equal(hub.userConnectionCount('acme', 'bob'), 3)
+  t.equal(hub.uniqueUsers(), 1)
   t.equal(hub.deliver(event({ kind: 'user', tenant: 'acme', user: 'bob' })), 3)
   t.equal(hub.deliver(event({ kind: 'user', tenant: 'acme', user: 'alice' })), 0, 'no one else is reached')
 
@@ -78,6 +80,8 @@ t.test('a room grows from one member to many and shrinks back: deliveries and ro
   hub.remove(connections[1]!, 1000, '')
   t.same(changes, ['+bob', '-bob'], 'inactive when the last member left')
   t.equal(hub.deliver(event({ kind: 'user', tenant: 'acme', user: 'bob' })), 0)
+  t.equal(hub.userConnectionCount('acme', 'bob'), 0)
+  t.equal(hub.uniqueUsers(), 0)
 
   await settle()
   t.same(clients.map((c) => c.frames.length), [2, 5, 2], 'each socket got exactly the events sent while it was a member')

@@ -90,7 +90,7 @@ export async function adminSessionRoutes(app: FastifyInstance, opts: AdminSessio
       const payload: SessionPayload = {
         sub: principal.user,
         tenant: principal.tenant,
-        roles: principal.roles,
+        roles: [...principal.roles],
         iat: t,
         exp: Math.min(t + idleMs, cap),
         cap,
