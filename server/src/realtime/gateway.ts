@@ -39,6 +39,20 @@ function releaseUpgrade(socket: WebSocket): void {
 }
 
 /**
+ * The 101 response, `welcome` and (on `/ws/connect`) `auth_success` are written
+ * in the same turn of the event loop: corked, they leave in one segment and one
+ * syscall instead of three. The socket is uncorked once the turn is over,
+ * whatever happened meanwhile (ws ending the socket on a bad handshake uncorks
+ * it too). Refusals before this point are written uncorked.
+ */
+function holdWrites(socket: Socket): void {
+  socket.cork()
+  setImmediate(() => {
+    if (socket.writableCorked > 0) socket.uncork()
+  })
+}
+
+/**
  * The transport adapter: the only realtime file that knows Fastify and ws.
  * `GET /ws` authenticates with an `auth` frame; `GET /ws/connect?token=` at the
  * upgrade (a bad token never gets a socket: 401). Listeners are attached
@@ -127,9 +141,20 @@ export async function realtimeGateway(app: FastifyInstance, opts: GatewayOptions
     })
   }
 
-  app.get('/ws', { websocket: true, preValidation: admit }, (socket, request) => {
-    welcome(open(socket, request), false)
-  })
+  app.get(
+    '/ws',
+    {
+      websocket: true,
+      preValidation: async (request, reply) => {
+        await admit(request, reply)
+        // a refusal must leave before @fastify/websocket destroys the socket: hold writes only once admitted
+        if (!reply.sent) holdWrites(request.raw.socket)
+      },
+    },
+    (socket, request) => {
+      welcome(open(socket, request), false)
+    },
+  )
 
   app.get(
     '/ws/connect',
@@ -145,6 +170,7 @@ export async function realtimeGateway(app: FastifyInstance, opts: GatewayOptions
           return reply.code(401).send({ statusCode: 401, code, error: 'Unauthorized', message: result?.ok === false ? result.message : 'token query parameter required' })
         }
         request.principal = result.principal
+        holdWrites(request.raw.socket)
       },
     },
     (socket, request) => {

@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import net from 'node:net'
 import { Writable } from 'node:stream'
 import { CLOSE_CODES, PROTOCOL_VERSION } from '@switchboard/shared'
 import t from 'tap'
@@ -89,6 +92,33 @@ t.test('/ws/connect?token= authenticates at the upgrade', async (t) => {
   t.match(await c.next('welcome'), { authenticated: true })
   t.match(await c.next('auth_success'), { user: 'alice', tenant: 'clinic-1' })
   c.close()
+})
+
+t.test('/ws/connect answers the upgrade with 101, welcome and auth_success in one segment', async (t) => {
+  const s = await startServer(t)
+  // count the stream writes the server's side of the connection makes (Writable's _write/_writev)
+  const writes: string[] = []
+  s.app.server.prependListener('upgrade', (_req: unknown, serverSide: net.Socket & { _write: Function; _writev: Function }) => {
+    const write = serverSide._write.bind(serverSide)
+    const writev = serverSide._writev.bind(serverSide)
+    serverSide._write = (...args: unknown[]) => (writes.push('write'), write(...args))
+    serverSide._writev = (...args: unknown[]) => (writes.push('writev'), writev(...args))
+  })
+  const port = Number(new URL(s.http).port)
+  const socket = net.connect(port, '127.0.0.1')
+  t.teardown(() => socket.destroy())
+  await once(socket, 'connect')
+  socket.write(
+    `GET /ws/connect?token=${s.token(alice)} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  )
+  // the first read holds everything the server wrote in the upgrade's turn (corked: one write)
+  const [first] = (await once(socket, 'data')) as [Buffer]
+  const text = first.toString('latin1')
+  t.match(text, /^HTTP\/1\.1 101 /)
+  t.match(text, /"type":"welcome"/)
+  t.match(text, /"type":"auth_success"/)
+  t.same(writes, ['writev'], 'one write for the three')
 })
 
 t.test('/ws/connect refuses a bad or missing token with 401 before the upgrade', async (t) => {
