@@ -185,25 +185,27 @@ export class Hub {
    * once; the same Buffer is written to every recipient.
    */
   deliver(event: HubEvent): number {
-    const bytes = encodePush(event)
-    let sent = 0
     const t = event.target
+    let sent = 0
+    // encoded on the first recipient found, never for an event no one here receives
+    let bytes: Buffer | undefined
+    const encoded = () => (bytes ??= encodePush(event))
     switch (t.kind) {
       case 'tenant':
-        sent = this.#sendRoom(tenantRoom(t.tenant), bytes)
+        sent = this.#sendRoom(tenantRoom(t.tenant), encoded)
         break
       case 'user':
-        sent = this.#sendRoom(userRoom(t.tenant, t.user), bytes)
+        sent = this.#sendRoom(userRoom(t.tenant, t.user), encoded)
         break
       case 'role':
-        sent = this.#sendRoom(roleRoom(t.tenant, t.role), bytes)
+        sent = this.#sendRoom(roleRoom(t.tenant, t.role), encoded)
         break
       case 'channel':
-        sent = this.#sendChannel(channelRoom(t.tenant, t.channel), t.channel, event, bytes)
-        if (this.#systemChannels.has(t.channel)) sent += this.#sendChannel(channelRoom(ALL_TENANTS, t.channel), t.channel, event, bytes)
+        sent = this.#sendChannel(channelRoom(t.tenant, t.channel), t.channel, event, encoded)
+        if (this.#systemChannels.has(t.channel)) sent += this.#sendChannel(channelRoom(ALL_TENANTS, t.channel), t.channel, event, encoded)
         break
       case 'all':
-        for (const c of this.connections.values()) if (c.principal !== null && c.sendBytes(bytes)) sent++
+        for (const c of this.connections.values()) if (c.principal !== null && c.sendBytes(encoded())) sent++
         break
     }
     // reference 002 counts broadcasts that reached someone; an event to an empty room is not one
@@ -212,7 +214,7 @@ export class Hub {
       this.stats.totalBroadcasts++
       this.stats.lastBroadcastAt = new Date().toISOString()
     }
-    this.#metrics.delivered(event.type, sent, performance.timeOrigin + performance.now() - event.publishedAt)
+    if (bytes !== undefined) this.#metrics.delivered(event.type, sent, performance.timeOrigin + performance.now() - event.publishedAt)
     return sent
   }
 
@@ -256,18 +258,20 @@ export class Hub {
     return this.#channelRooms
   }
 
-  #sendRoom(room: string, bytes: Buffer): number {
+  #sendRoom(room: string, encoded: () => Buffer): number {
     const members = this.#rooms.get(room)
     if (members === undefined) return 0
+    const bytes = encoded()
     if (!(members instanceof Set)) return members.sendBytes(bytes) ? 1 : 0
     let sent = 0
     for (const c of members) if (c.sendBytes(bytes)) sent++
     return sent
   }
 
-  #sendChannel(room: string, channel: string, event: HubEvent, bytes: Buffer): number {
+  #sendChannel(room: string, channel: string, event: HubEvent, encoded: () => Buffer): number {
     const members = this.#rooms.get(room)
     if (members === undefined) return 0
+    const bytes = encoded()
     if (!(members instanceof Set)) return sendOnChannel(members, channel, event, bytes) ? 1 : 0
     let sent = 0
     for (const c of members) if (sendOnChannel(c, channel, event, bytes)) sent++
