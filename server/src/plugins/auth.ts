@@ -136,14 +136,65 @@ async function authPlugin(app: import('fastify').FastifyInstance, opts: AuthPlug
     app.jwt.sign(claims, { expiresIn }),
   )
 
+  const bearerTokens = new VerifiedTokens(BEARER_CACHE_SIZE, config.JWT_LEEWAY_SECONDS * 1000)
   app.decorate('authenticate', async (request: FastifyRequest) => {
     const header = request.headers.authorization
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null
     if (!match?.[1]) throw new HttpProblem(401, 'NOT_AUTHENTICATED', 'Authorization: Bearer <token> required')
-    const result = app.verifyToken(match[1])
+    const token = match[1]
+    const known = bearerTokens.get(token, Date.now())
+    if (known !== undefined && !opts.revocations?.isRevoked(known)) {
+      request.principal = known
+      return
+    }
+    const result = app.verifyToken(token)
+    if (result.ok) bearerTokens.set(token, result.principal)
     if (!result.ok) throw new HttpProblem(401, result.code, result.message)
     request.principal = result.principal
   })
+}
+
+/** Distinct bearer tokens remembered: backends publishing over HTTP each reuse one. */
+const BEARER_CACHE_SIZE = 256
+
+/**
+ * Backends call the HTTP API (`POST /api/publish`...) with one long-lived
+ * token, request after request: verifying its signature each time was the
+ * largest single cost of a publish. This remembers tokens that verified, keyed
+ * by the token string itself (an exact match: nothing is hashed, a token that
+ * differs in one character is verified afresh), until the token expires (with
+ * the same leeway as verification). Revocation is still checked on every use.
+ * WebSocket tokens are verified once per connection and do not come here.
+ */
+export class VerifiedTokens {
+  readonly #entries = new Map<string, Principal>()
+  readonly #max: number
+  readonly #leewayMs: number
+
+  constructor(max: number, leewayMs: number) {
+    this.#max = max
+    this.#leewayMs = leewayMs
+  }
+
+  get(token: string, now: number): Principal | undefined {
+    const p = this.#entries.get(token)
+    if (p === undefined) return undefined
+    if (p.expiresAt !== null && now > p.expiresAt + this.#leewayMs) {
+      this.#entries.delete(token)
+      return undefined
+    }
+    return p
+  }
+
+  set(token: string, principal: Principal): void {
+    // oldest first out: Map keeps insertion order
+    if (this.#entries.size >= this.#max) this.#entries.delete(this.#entries.keys().next().value!)
+    this.#entries.set(token, principal)
+  }
+
+  get size(): number {
+    return this.#entries.size
+  }
 }
 
 export default fp(authPlugin, { name: 'switchboard-auth', fastify: '5.x' })
