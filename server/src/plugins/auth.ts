@@ -1,4 +1,5 @@
 import fastifyJwt from '@fastify/jwt'
+import { createVerifier } from 'fast-jwt'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
@@ -114,13 +115,16 @@ async function authPlugin(app: import('fastify').FastifyInstance, opts: AuthPlug
   }
   const secret = config.JWT_PUBLIC_KEY ? { public: config.JWT_PUBLIC_KEY } : config.JWT_SECRET
   await app.register(fastifyJwt, { secret, verify, sign: { algorithm: algorithms[0] } })
+  // Verification calls fast-jwt directly: @fastify/jwt's `verify` copies and
+  // merges its option objects on every call, once per connection and request.
+  const verifyJwt = createVerifier({ key: config.JWT_PUBLIC_KEY || config.JWT_SECRET, ...verify })
 
   app.decorateRequest('principal', null)
 
   app.decorate('verifyToken', (token: string): VerifyResult => {
     let claims: Record<string, unknown>
     try {
-      claims = app.jwt.verify(token)
+      claims = verifyJwt(token) as Record<string, unknown>
     } catch (err) {
       const code = (err as { code?: string }).code
       if (code === 'FAST_JWT_EXPIRED') return { ok: false, code: 'TOKEN_EXPIRED', message: 'Token has expired' }

@@ -3,7 +3,7 @@ import { ERROR_CODES } from '@switchboard/shared'
 import type { WebSocket } from 'ws'
 import type { Principal } from '../plugins/auth.ts'
 import type { ConnectionInfo } from './connection-observer.ts'
-import { writeText } from './frame-writer.ts'
+import { writeOwnText, writeText } from './frame-writer.ts'
 import { Subscriptions } from './subscriptions.ts'
 
 export interface ConnectionLimits {
@@ -99,11 +99,7 @@ export class Connection implements ConnectionInfo {
    * consumer: it is closed (4101) rather than let its buffer grow without bound.
    */
   sendBytes(bytes: Buffer): boolean {
-    if (!this.isOpen) return false
-    if (this.socket.bufferedAmount + bytes.length > this.limits.outboundBufferBytes) {
-      this.sink.onSlowConsumer(this)
-      return false
-    }
+    if (!this.#mayWrite(bytes.length)) return false
     try {
       writeText(this.socket, bytes)
     } catch {
@@ -114,8 +110,28 @@ export class Connection implements ConnectionInfo {
     return true
   }
 
+  /** A frame for this connection alone (a reply, welcome, error). */
   send(frame: ServerFrame): boolean {
-    return this.sendBytes(Buffer.from(JSON.stringify(frame)))
+    const text = JSON.stringify(frame)
+    // UTF-16 length: the byte length within a factor of three, exact for ASCII; enough for the guard
+    if (!this.#mayWrite(text.length)) return false
+    try {
+      writeOwnText(this.socket, text)
+    } catch {
+      this.sink.onSendError(this)
+      return false
+    }
+    this.messagesOut++
+    return true
+  }
+
+  #mayWrite(size: number): boolean {
+    if (!this.isOpen) return false
+    if (this.socket.bufferedAmount + size > this.limits.outboundBufferBytes) {
+      this.sink.onSlowConsumer(this)
+      return false
+    }
+    return true
   }
 
   sendError(code: ErrorCode, message: string | undefined, requestId: string | undefined, details?: Array<{ path: string; message: string }>): string {
