@@ -3,7 +3,7 @@ import { ERROR_CODES } from '@switchboard/shared'
 import type { WebSocket } from 'ws'
 import type { Principal } from '../plugins/auth.ts'
 import type { ConnectionInfo } from './connection-observer.ts'
-import { writeOwnText, writeText } from './frame-writer.ts'
+import { writeFrame, writeOwnText } from './frame-writer.ts'
 import { Subscriptions } from './subscriptions.ts'
 
 export interface ConnectionLimits {
@@ -95,13 +95,14 @@ export class Connection implements ConnectionInfo {
   }
 
   /**
-   * Writes a pre-serialised frame. Past the outbound limit the client is a slow
+   * Writes a complete text frame (`textFrame`), usually one shared by every
+   * recipient of a broadcast. Past the outbound limit the client is a slow
    * consumer: it is closed (4101) rather than let its buffer grow without bound.
    */
-  sendBytes(bytes: Buffer): boolean {
-    if (!this.#mayWrite(bytes.length)) return false
+  sendFrame(frame: Buffer): boolean {
+    if (!this.#mayWrite(frame.length)) return false
     try {
-      writeText(this.socket, bytes)
+      writeFrame(this.socket, frame)
     } catch {
       this.sink.onSendError(this)
       return false

@@ -1,59 +1,44 @@
+import type { Socket } from 'node:net'
 import type { WebSocket } from 'ws'
-import * as wsModule from 'ws'
 
 /**
- * Writes one pre-framed WebSocket text frame to many sockets. ws frames every
- * `send` anew (header buffer, option objects); for a broadcast the frame is
- * the same for every recipient, so it is built once and memoised on the
- * payload Buffer itself (header and payload in one Buffer), and each socket
- * gets a single write.
+ * Outgoing frames are built by Switchboard, not by ws: a frame is a complete
+ * unmasked WebSocket text frame (header + UTF-8 payload) in one Buffer. A
+ * broadcast builds its frame once and writes that same Buffer to every
+ * recipient, one socket write each (what a hand-tuned raw ws server does);
+ * replies are written straight into their frame with no intermediate payload.
  *
- * This reaches into ws's Sender (`_sender.sendFrame`, `_state`): safe only
- * while permessage-deflate is off (it is, see plugins/realtime.ts) and the
- * sender is idle; otherwise it falls back to the public `send`.
+ * Writing to the TCP socket directly is what ws's own Sender does for an
+ * unfragmented frame when it is idle; this checks that it is (`_state`), since
+ * a busy Sender has frames queued that must go first. permessage-deflate is off
+ * (plugins/realtime.ts), so frames are never compressed. A busy or unknown
+ * Sender gets the payload through the public `send`.
  */
-const FRAMED = Symbol('switchboard.framed')
 const TEXT = { binary: false } as const
-const FRAME_OPTIONS = { fin: true, opcode: 1, mask: false, readOnly: false, rsv1: false }
 const SENDER_DEFAULT_STATE = 0
 
-type Framed = Buffer & { [FRAMED]?: Buffer[] }
-
-interface SenderInternals {
-  _state?: number
-  sendFrame?(list: Buffer[], cb?: () => void): void
+interface WsInternals {
+  _socket?: Socket
+  _sender?: { _state?: number }
 }
 
-// ws's ESM entry exports its Sender; @types/ws does not declare it
-const frameOf = (wsModule as unknown as { Sender: { frame(data: Buffer, options: typeof FRAME_OPTIONS): Buffer[] } }).Sender.frame
-
-const idleSender = (socket: WebSocket): SenderInternals | undefined => {
-  const sender = (socket as unknown as { _sender?: SenderInternals })._sender
-  return sender?.sendFrame !== undefined && sender._state === SENDER_DEFAULT_STATE ? sender : undefined
+function idleSocket(socket: WebSocket): Socket | undefined {
+  const ws = socket as unknown as WsInternals
+  return ws._sender?._state === SENDER_DEFAULT_STATE ? ws._socket : undefined
 }
 
-/** Writes one broadcast payload; its frame is built on first use and kept for the other recipients. */
-export function writeText(socket: WebSocket, bytes: Buffer): void {
-  const sender = idleSender(socket)
-  if (sender === undefined) {
-    socket.send(bytes, TEXT)
-    return
-  }
-  const framed = bytes as Framed
-  // header and payload joined once per broadcast: one socket write per recipient instead of two
-  const list = (framed[FRAMED] ??= [Buffer.concat(frameOf(bytes, FRAME_OPTIONS))])
-  sender.sendFrame!(list)
+/** Writes a complete text frame (from `textFrame`), shared or not. */
+export function writeFrame(socket: WebSocket, frame: Buffer): void {
+  const tcp = idleSocket(socket)
+  if (tcp !== undefined) tcp.write(frame)
+  else socket.send(payloadOf(frame), TEXT)
 }
 
-/**
- * Writes a frame meant for this socket only (replies, welcome): the JSON text
- * goes straight into one Buffer behind its header, with no intermediate payload
- * Buffer and nothing memoised.
- */
+/** Writes `text` as a frame of its own (replies, welcome, errors). */
 export function writeOwnText(socket: WebSocket, text: string): void {
-  const sender = idleSender(socket)
-  if (sender === undefined) socket.send(text, TEXT)
-  else sender.sendFrame!([textFrame(text)])
+  const tcp = idleSocket(socket)
+  if (tcp !== undefined) tcp.write(textFrame(text))
+  else socket.send(text, TEXT)
 }
 
 /** A complete unmasked, unfragmented text frame (RFC 6455 §5.2) holding `text`. */
@@ -73,4 +58,10 @@ export function textFrame(text: string): Buffer {
   }
   frame.write(text, header, 'utf8')
   return frame
+}
+
+/** The payload of a frame built by `textFrame` (a view, not a copy). */
+export function payloadOf(frame: Buffer): Buffer {
+  const len7 = frame[1]! & 0x7f
+  return frame.subarray(len7 < 126 ? 2 : len7 === 126 ? 4 : 10)
 }

@@ -1,5 +1,6 @@
 import { CLOSE_CODES } from '@switchboard/shared'
 import type { Hub } from './hub.ts'
+import { textFrame } from './frame-writer.ts'
 
 export interface HeartbeatOptions {
   intervalMs: number
@@ -25,7 +26,7 @@ export class Heartbeat {
   constructor(hub: Hub, opts: HeartbeatOptions) {
     this.#hub = hub
     this.#opts = opts
-    this.#pingFrame = () => Buffer.from(`{"type":"ping","ts":${Date.now()}}`)
+    this.#pingFrame = () => textFrame(`{"type":"ping","ts":${Date.now()}}`)
   }
 
   get active(): boolean {
@@ -77,7 +78,7 @@ export class Heartbeat {
         continue
       }
       c.alive = false
-      c.sendBytes(ping)
+      c.sendFrame(ping)
       try {
         c.socket.ping()
       } catch {

@@ -188,8 +188,8 @@ export class Hub {
     const t = event.target
     let sent = 0
     // encoded on the first recipient found, never for an event no one here receives
-    let bytes: Buffer | undefined
-    const encoded = () => (bytes ??= encodePush(event))
+    let frame: Buffer | undefined
+    const encoded = () => (frame ??= encodePush(event))
     switch (t.kind) {
       case 'tenant':
         sent = this.#sendRoom(tenantRoom(t.tenant), encoded)
@@ -205,7 +205,7 @@ export class Hub {
         if (this.#systemChannels.has(t.channel)) sent += this.#sendChannel(channelRoom(ALL_TENANTS, t.channel), t.channel, event, encoded)
         break
       case 'all':
-        for (const c of this.connections.values()) if (c.principal !== null && c.sendBytes(encoded())) sent++
+        for (const c of this.connections.values()) if (c.principal !== null && c.sendFrame(encoded())) sent++
         break
     }
     // reference 002 counts broadcasts that reached someone; an event to an empty room is not one
@@ -214,7 +214,7 @@ export class Hub {
       this.stats.totalBroadcasts++
       this.stats.lastBroadcastAt = new Date().toISOString()
     }
-    if (bytes !== undefined) this.#metrics.delivered(event.type, sent, performance.timeOrigin + performance.now() - event.publishedAt)
+    if (frame !== undefined) this.#metrics.delivered(event.type, sent, performance.timeOrigin + performance.now() - event.publishedAt)
     return sent
   }
 
@@ -261,20 +261,20 @@ export class Hub {
   #sendRoom(room: string, encoded: () => Buffer): number {
     const members = this.#rooms.get(room)
     if (members === undefined) return 0
-    const bytes = encoded()
-    if (!(members instanceof Set)) return members.sendBytes(bytes) ? 1 : 0
+    const frame = encoded()
+    if (!(members instanceof Set)) return members.sendFrame(frame) ? 1 : 0
     let sent = 0
-    for (const c of members) if (c.sendBytes(bytes)) sent++
+    for (const c of members) if (c.sendFrame(frame)) sent++
     return sent
   }
 
   #sendChannel(room: string, channel: string, event: HubEvent, encoded: () => Buffer): number {
     const members = this.#rooms.get(room)
     if (members === undefined) return 0
-    const bytes = encoded()
-    if (!(members instanceof Set)) return sendOnChannel(members, channel, event, bytes) ? 1 : 0
+    const frame = encoded()
+    if (!(members instanceof Set)) return sendOnChannel(members, channel, event, frame) ? 1 : 0
     let sent = 0
-    for (const c of members) if (sendOnChannel(c, channel, event, bytes)) sent++
+    for (const c of members) if (sendOnChannel(c, channel, event, frame)) sent++
     return sent
   }
 
@@ -314,13 +314,13 @@ export class Hub {
 type Members = Connection | Set<Connection>
 
 /** A channel event to one member: its filters, a pending recovery replay, and duplicate suppression apply. */
-function sendOnChannel(c: Connection, channel: string, event: HubEvent, bytes: Buffer): boolean {
+function sendOnChannel(c: Connection, channel: string, event: HubEvent, frame: Buffer): boolean {
   const sub = c.subscriptionState.get(channel)
   if (sub === undefined) return false
   if (sub.filters !== undefined && !passesFilters(sub.filters, event.data)) return false
   if (sub.pending !== undefined) {
     // one past the cap marks the overflow; the recovery flush then closes the client
-    if (sub.pending.length <= MAX_PENDING) sub.pending.push({ offset: event.offset, bytes })
+    if (sub.pending.length <= MAX_PENDING) sub.pending.push({ offset: event.offset, frame })
     return false
   }
   if (event.offset !== undefined) {
@@ -330,7 +330,7 @@ function sendOnChannel(c: Connection, channel: string, event: HubEvent, bytes: B
       last.offset = event.offset
     } else sub.last = { offset: event.offset, epoch: event.epoch! }
   }
-  return c.sendBytes(bytes)
+  return c.sendFrame(frame)
 }
 
 function bump(map: Map<string, number>, key: string, by: number): void {

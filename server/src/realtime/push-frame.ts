@@ -1,8 +1,10 @@
 import type { HubEvent } from './event.ts'
+import { textFrame } from './frame-writer.ts'
 
 /**
- * Builds the wire bytes of a push once per event. Field order is fixed so
- * clients and tests see a stable frame: {type, id, ts, channel?, offset?, epoch?, data}.
+ * Builds the WebSocket frame of a push, once per event for all its local
+ * recipients. Field order is fixed so clients and tests see a stable frame:
+ * {type, id, ts, channel?, offset?, epoch?, data}.
  */
 export function encodePush(event: HubEvent): Buffer {
   const channel = event.target.kind === 'channel' ? event.target.channel : undefined
@@ -14,5 +16,5 @@ export function encodePush(event: HubEvent): Buffer {
     ...(event.offset === undefined ? {} : { offset: event.offset, epoch: event.epoch }),
     data: event.data,
   }
-  return Buffer.from(JSON.stringify(frame))
+  return textFrame(JSON.stringify(frame))
 }

@@ -7,7 +7,7 @@ export interface Subscription {
    * While a recovery replay runs, live events for the channel wait here and are
    * flushed after the replay (offsets already replayed are dropped): no gap, no duplicate.
    */
-  pending: Array<{ offset: number | undefined; bytes: Buffer }> | undefined
+  pending: Array<{ offset: number | undefined; frame: Buffer }> | undefined
   /**
    * History channels: position of the last event sent on this subscription.
    * An event at or before it (same epoch) is not sent again, whatever path

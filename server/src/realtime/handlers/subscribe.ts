@@ -92,7 +92,7 @@ function flushRecovery(c: Connection, channel: string, sub: Subscription, result
   let last = result.position.offset
   if (result.recovered) {
     for (const event of result.events) {
-      c.sendBytes(encodePush(event))
+      c.sendFrame(encodePush(event))
       if (event.offset !== undefined) last = event.offset
     }
   }
@@ -105,7 +105,7 @@ function flushRecovery(c: Connection, channel: string, sub: Subscription, result
   for (const p of pending) {
     if (p.offset !== undefined && p.offset <= last) continue
     if (p.offset !== undefined) last = p.offset
-    c.sendBytes(p.bytes)
+    c.sendFrame(p.frame)
   }
   // from here on the hub sends this channel's events only past this position
   sub.last = { offset: last, epoch: result.position.epoch }
