@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { EVENT_CATALOG, EVENT_TYPE_PATTERN, RESERVED_FRAME_TYPES } from '@switchboard/shared'
+import { EVENT_CATALOG, EVENT_TYPE_PATTERN, RESERVED_FRAME_TYPES, type CatalogEntry } from '@switchboard/shared'
 import type { TSchema } from 'typebox'
 import { Compile, type Validator } from 'typebox/compile'
 
@@ -42,6 +42,11 @@ export class EventCatalog {
 
   types(): string[] {
     return [...this.#validators.keys()]
+  }
+
+  /** Every type with its data schema, built-in ones first (`GET /api/catalog`). */
+  entries(): CatalogEntry[] {
+    return [...this.#schemas].map(([type, schema]) => ({ type, builtIn: Object.hasOwn(EVENT_CATALOG, type), schema }))
   }
 
   schemaOf(type: string): unknown {

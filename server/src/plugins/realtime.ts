@@ -28,6 +28,8 @@ declare module 'fastify' {
     dispatcher: Dispatcher
     heartbeat: Heartbeat
     realtime: RealtimeContext
+    /** Event types and their data schemas (built in + EVENT_SCHEMAS_FILE). */
+    catalog: EventCatalog
   }
 }
 
@@ -111,6 +113,7 @@ async function realtimePlugin(app: FastifyInstance, opts: RealtimePluginOptions)
   app.decorate('dispatcher', dispatcher)
   app.decorate('heartbeat', heartbeat)
   app.decorate('realtime', ctx)
+  app.decorate('catalog', opts.catalog)
 
   metrics.connectionCounts = () => {
     let authenticated = 0

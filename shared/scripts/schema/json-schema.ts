@@ -6,6 +6,7 @@
  * entry reads on its own.
  */
 import {
+  CatalogResponseSchema,
   CLIENT_FRAME_SCHEMAS,
   CLOSE_CODE_REASONS,
   CLOSE_CODES,
@@ -123,6 +124,7 @@ export function buildProtocolSchema(): JsonObject {
   defs['StreamPosition'] = { title: 'history position of a channel', ...plain(StreamPositionSchema) }
   defs['http.PublishBody'] = { title: 'POST /api/publish body', ...plain(PublishBodySchema) }
   defs['http.PublishResponse'] = { title: 'POST /api/publish 200 body', ...plain(PublishResponseSchema) }
+  defs['http.CatalogResponse'] = { title: 'GET /api/catalog 200 body', ...plain(CatalogResponseSchema) }
   defs['http.Error'] = { title: 'error body of every HTTP API', ...plain(HttpErrorSchema) }
   defs['http.StatsResponse'] = { title: 'GET /ws/stats body', ...plain(StatsResponseSchema) }
   defs['http.TestBroadcastBody'] = { title: 'POST /ws/_test/broadcast body', ...plain(TestBroadcastBodySchema) }

@@ -1,13 +1,21 @@
-import { PublishBodySchema, PublishResponseSchema, type PublishBody } from '@switchboard/shared'
+import { CatalogResponseSchema, PublishBodySchema, PublishResponseSchema, type PublishBody } from '@switchboard/shared'
 import type { FastifyInstance } from 'fastify'
 import { HttpProblem } from '../../http-problem.ts'
 import { describeTarget, type Target } from '../../realtime/event.ts'
 
 /**
  * `POST /api/publish` for backends: a service, tenant admin or admin token;
- * only `admin` may publish to a tenant other than its own.
+ * only `admin` may publish to a tenant other than its own. `GET /api/catalog`
+ * says what may be published: every event type with its data schema.
  */
 export async function publishRoutes(app: FastifyInstance): Promise<void> {
+  // the same for every caller and for the life of the process: serialised once
+  let catalog: string | undefined
+  app.get('/api/catalog', { preHandler: app.authenticate, schema: { response: { 200: CatalogResponseSchema } } }, async (_request, reply) => {
+    catalog ??= JSON.stringify({ types: app.catalog.entries() })
+    return reply.type('application/json').send(catalog)
+  })
+
   app.post<{ Body: PublishBody }>(
     '/api/publish',
     {
