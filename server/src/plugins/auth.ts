@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import { HttpProblem } from '../http-problem.ts'
+import { hmacVerifier, type HmacVerdict } from '../jwt/hmac-verifier.ts'
 
 /**
  * Who a token says the caller is, after claim normalisation:
@@ -102,6 +103,7 @@ export interface AuthPluginOptions {
 async function authPlugin(app: import('fastify').FastifyInstance, opts: AuthPluginOptions) {
   const { config } = opts
   const algorithms = config.jwtAlgorithms as ('HS256' | 'RS256')[]
+  const symmetric = algorithms.every((a) => a.startsWith('HS'))
   const verify = {
     algorithms,
     // fast-jwt's clockTolerance is in milliseconds
@@ -109,28 +111,29 @@ async function authPlugin(app: import('fastify').FastifyInstance, opts: AuthPlug
     // fast-jwt's cache keys entries by a SHA-256 of the token, which costs about
     // what an HMAC verification does, and keeps an entry per live token: worth
     // it only where verification is expensive (RSA/ECDSA), and bounded there.
-    cache: algorithms.every((a) => a.startsWith('HS')) ? false : 10_000,
+    cache: symmetric ? false : 10_000,
     ...(config.JWT_ISSUER ? { allowedIss: config.JWT_ISSUER } : {}),
     ...(config.JWT_AUDIENCE ? { allowedAud: config.JWT_AUDIENCE } : {}),
+    // fast-jwt skips a configured claim the token lacks: JWT_ISSUER and JWT_AUDIENCE require it
+    requiredClaims: [...(config.JWT_ISSUER ? ['iss'] : []), ...(config.JWT_AUDIENCE ? ['aud'] : [])],
   }
   const secret = config.JWT_PUBLIC_KEY ? { public: config.JWT_PUBLIC_KEY } : config.JWT_SECRET
   await app.register(fastifyJwt, { secret, verify, sign: { algorithm: algorithms[0] } })
-  // Verification calls fast-jwt directly: @fastify/jwt's `verify` copies and
-  // merges its option objects on every call, once per connection and request.
-  const verifyJwt = createVerifier({ key: config.JWT_PUBLIC_KEY || config.JWT_SECRET, ...verify })
+  // Verification skips @fastify/jwt (its `verify` copies and merges option objects
+  // on every call): HMAC tokens go through the lean verifier of jwt/, others through fast-jwt.
+  const verifyJwt = symmetric
+    ? hmacVerifier({ secret: config.JWT_SECRET, algorithms, leewayMs: verify.clockTolerance, issuer: config.JWT_ISSUER || undefined, audience: config.JWT_AUDIENCE || undefined })
+    : fastJwtVerdict(createVerifier({ key: config.JWT_PUBLIC_KEY, ...verify }))
 
   app.decorateRequest('principal', null)
 
   app.decorate('verifyToken', (token: string): VerifyResult => {
-    let claims: Record<string, unknown>
-    try {
-      claims = verifyJwt(token) as Record<string, unknown>
-    } catch (err) {
-      const code = (err as { code?: string }).code
-      if (code === 'FAST_JWT_EXPIRED') return { ok: false, code: 'TOKEN_EXPIRED', message: 'Token has expired' }
+    const verdict = verifyJwt(token)
+    if (!verdict.ok) {
+      if (verdict.expired) return { ok: false, code: 'TOKEN_EXPIRED', message: 'Token has expired' }
       return { ok: false, code: 'AUTH_FAILED', message: 'Token is invalid' }
     }
-    const principal = principalFromClaims(claims, config)
+    const principal = principalFromClaims(verdict.claims, config)
     if (principal === null) return { ok: false, code: 'AUTH_FAILED', message: 'Token lacks a user (sub) or tenant claim' }
     if (opts.revocations?.isRevoked(principal)) return { ok: false, code: 'AUTH_FAILED', message: 'Token was revoked' }
     return { ok: true, principal }
@@ -156,6 +159,18 @@ async function authPlugin(app: import('fastify').FastifyInstance, opts: AuthPlug
     if (!result.ok) throw new HttpProblem(401, result.code, result.message)
     request.principal = result.principal
   })
+}
+
+/** fast-jwt's throwing verifier, answering as the HMAC verifier does. */
+function fastJwtVerdict(verify: (token: string) => unknown): (token: string) => HmacVerdict {
+  return (token) => {
+    try {
+      return { ok: true, claims: verify(token) as Record<string, unknown> }
+    } catch (err) {
+      const code = (err as { code?: string }).code
+      return { ok: false, expired: code === 'FAST_JWT_EXPIRED', reason: code ?? 'invalid' }
+    }
+  }
 }
 
 /** Distinct bearer tokens remembered: backends publishing over HTTP each reuse one. */
