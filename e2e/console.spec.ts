@@ -179,6 +179,14 @@ test.describe('broadcast', () => {
     const event = await client.next('system_event')
     expect(event.data).toEqual({ level: 'warning', message })
 
+    // An operator-registered type (EVENT_SCHEMAS_FILE) is offered too, its form built from its own schema.
+    await form.getByLabel('Event type').selectOption('invoice:paid')
+    await form.getByLabel(/^invoiceId/).fill('F-2026-001')
+    await form.getByLabel(/^amount/).fill('49.5')
+    await form.getByRole('button', { name: 'Publish' }).click()
+    await expect(arrivals.locator('.arrival[data-type="invoice:paid"]')).toBeVisible()
+    expect((await client.next('invoice:paid')).data).toEqual({ invoiceId: 'F-2026-001', amount: 49.5 })
+
     // A missing field is caught in the form; data the schema refuses comes back from the server, nothing is sent.
     await form.getByLabel('Event type').selectOption('device-update')
     await form.getByRole('button', { name: 'Publish' }).click()

@@ -63,6 +63,8 @@ export default defineConfig({
       // the registry writes in batches; a short flush keeps "appears within a second" honest on a slow CI box
       WRITER_FLUSH_MS: '100',
       HEARTBEAT_INTERVAL_MS: '5000',
+      // an operator-registered event type: the Broadcast form must offer it (GET /api/catalog)
+      EVENT_SCHEMAS_FILE: join(root, 'e2e/fixtures/event-schemas.json'),
     },
   },
 })

@@ -16,6 +16,7 @@ import type {
   NotificationListResponse,
   PublishBody,
   PublishResponse,
+  CatalogResponse,
   StatsResponse,
   TestBroadcastBody,
   TestBroadcastResponseSchema,
@@ -155,6 +156,7 @@ export function createApi(opts: ApiOptions) {
     setDeviceApproval: (id: string, verb: 'approve' | 'reject') => json<DeviceRecord>('POST', `/api/devices/${encodeURIComponent(id)}/${verb}`),
 
     publish: (body: PublishBody) => json<PublishResponse>('POST', '/api/publish', body),
+    catalog: () => json<CatalogResponse>('GET', '/api/catalog'),
     testBroadcast: (body: TestBroadcastBody) => json<TestBroadcastResponse>('POST', '/ws/_test/broadcast', body ?? {}),
   }
 }

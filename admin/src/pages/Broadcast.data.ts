@@ -1,4 +1,4 @@
-import { EVENT_CATALOG, EVENT_TYPES, type EventType, type PushFrame, type TestBroadcastBody } from '@switchboard/shared'
+import { EVENT_CATALOG, type PushFrame, type TestBroadcastBody } from '@switchboard/shared'
 import { batch, createMemo, createSignal, onCleanup } from 'solid-js'
 import { ApiError } from '../api.ts'
 import { buildData, exampleOf, fieldsOf, type JsonSchema } from '../lib/schema-form.ts'
@@ -21,7 +21,9 @@ const FEED_LIMIT = 30
 /**
  * The Broadcast page's loader: reference 002's `_test/broadcast`, a publish
  * form built from any catalogued event's schema, and the feed of what the
- * console's own socket receives, so a send can be seen arriving.
+ * console's own socket receives, so a send can be seen arriving. The event
+ * types are the server's catalog (`GET /api/catalog`: operator-registered
+ * types too), the built-in ones until it has answered.
  */
 export function broadcastData() {
   const { api, principal, testTools } = useSession()
@@ -53,8 +55,16 @@ export function broadcastData() {
   }
 
   // Publish any catalogued event.
-  const [type, setTypeRaw] = createSignal<EventType>('system_event')
-  const schema = createMemo(() => EVENT_CATALOG[type()] as unknown as JsonSchema)
+  const [catalog, setCatalog] = createSignal(new Map(Object.entries(EVENT_CATALOG).map(([t, s]) => [t, s as unknown as JsonSchema])))
+  api.catalog().then(
+    (res) => setCatalog(new Map(res.types.map((e) => [e.type, e.schema as JsonSchema]))),
+    () => {
+      // the built-in types stay offered; publishing itself reports what is wrong
+    },
+  )
+  const types = createMemo(() => [...catalog().keys()])
+  const [type, setTypeRaw] = createSignal('system_event')
+  const schema = createMemo(() => catalog().get(type()) ?? {})
   const fields = createMemo(() => fieldsOf(schema()))
   const [inputs, setInputs] = createSignal<Record<string, string>>({})
   const [mode, setMode] = createSignal<'form' | 'json'>('form')
@@ -67,13 +77,13 @@ export function broadcastData() {
   const [publishBusy, setPublishBusy] = createSignal(false)
   const [lastPublish, setLastPublish] = createSignal<{ id: string; target: string } | null>(null)
 
-  const setType = (t: EventType) =>
+  const setType = (t: string) =>
     batch(() => {
       setTypeRaw(t)
       setInputs({})
       setFieldErrors({})
       setServerErrors([])
-      setJson(JSON.stringify(exampleOf(EVENT_CATALOG[t] as unknown as JsonSchema), null, 2))
+      setJson(JSON.stringify(exampleOf(catalog().get(t) ?? {}), null, 2))
     })
   const setInput = (name: string, value: string) => setInputs((i) => ({ ...i, [name]: value }))
 
@@ -145,7 +155,7 @@ export function broadcastData() {
     testBusy,
     testResult,
     sendTest,
-    types: EVENT_TYPES,
+    types,
     type,
     setType,
     fields,

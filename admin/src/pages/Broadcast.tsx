@@ -1,5 +1,4 @@
 import type { RouteSectionProps } from '@solidjs/router'
-import type { EventType } from '@switchboard/shared'
 import { For, Match, Show, Switch } from 'solid-js'
 import { Icon } from '../components/Icon.tsx'
 import { PageHeader } from '../components/PageHeader.tsx'
@@ -103,8 +102,8 @@ function PublishCard(props: { d: BroadcastData }) {
       <div class="form-grid">
         <label class="field">
           <span class="field-label">Event type</span>
-          <select name="type" value={d.type()} onChange={(e) => d.setType(e.currentTarget.value as EventType)}>
-            <For each={d.types}>{(t) => <option value={t}>{t}</option>}</For>
+          <select name="type" value={d.type()} onChange={(e) => d.setType(e.currentTarget.value)}>
+            <For each={d.types()}>{(t) => <option value={t}>{t}</option>}</For>
           </select>
         </label>
         <label class="field">

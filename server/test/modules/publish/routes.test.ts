@@ -71,6 +71,18 @@ t.test('operator event types registered from a JSON Schema file are published an
   t.equal((await publish(s, svc, { type: 'invoice:paid', tenant: 'a', data: { invoiceId: 'F-1' } })).status, 200)
   t.match(await c.next('invoice:paid'), { data: { invoiceId: 'F-1' } })
   c.close()
+
+  // GET /api/catalog offers it beside the built-in types, each with its data schema
+  const anon = await fetch(`${s.http}/api/catalog`)
+  t.equal(anon.status, 401, 'the catalog needs a token')
+  const res = await fetch(`${s.http}/api/catalog`, { headers: { authorization: `Bearer ${s.token({ sub: 'u', tenant: 'a' })}` } })
+  t.equal(res.status, 200)
+  t.match(res.headers.get('content-type'), /application\/json/)
+  const { types } = (await res.json()) as { types: Array<{ type: string; builtIn: boolean; schema: { required?: string[] } }> }
+  t.match(types.find((e) => e.type === 'invoice:paid'), { builtIn: false, schema: { required: ['invoiceId'] } })
+  t.match(types.find((e) => e.type === 'task_event'), { builtIn: true, schema: { type: 'object' } })
+  t.equal(types.at(-1)?.type, 'invoice:paid', 'built-in types first')
+  t.equal(new Set(types.map((e) => e.type)).size, types.length, 'each type once')
   writeFileSync(file, JSON.stringify({ subscribed: { type: 'object' } }))
   await t.rejects(startServer(t, { EVENT_SCHEMAS_FILE: file }), /reserved frame type/)
 })
