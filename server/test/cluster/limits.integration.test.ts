@@ -51,6 +51,8 @@ t.test('the publish rate window is shared: two limiters (two instances) count ag
   now += 1000
   t.equal(await b.take('acme'), true, 'a new second, a new budget')
   t.ok((await redis.pttl(keys.publishRate('acme', Math.floor(now / 1000)))) > 0, 'windows expire by themselves')
+  t.equal(await a.take('acme', 2), true, 'a batch of two fits (1 + 2 of 3)')
+  t.equal(await b.take('acme', 1), false, 'and the budget is spent for every instance')
 })
 
 t.test('over PUBLISH_RATE_PER_TENANT, publishes answer 429 with retry-after, on any instance', async (t) => {

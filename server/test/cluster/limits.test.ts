@@ -15,6 +15,8 @@ t.test('publish rate: a fixed one-second window per tenant', async (t) => {
   t.equal(await rate.take('a'), false, 'same second')
   now += 1
   t.equal(await rate.take('a'), true, 'next second')
+  t.equal(await rate.take('a', 2), false, 'a batch counts each of its events')
+  t.equal(await rate.take('b', 2), true, 'a batch that fits')
 })
 
 t.test('admission counts a connection once, refuses over the cap, takes it back on close', async (t) => {

@@ -49,8 +49,8 @@ export async function startServer(
   }
 }
 
-export async function publish(server: TestServer, token: string, body: Record<string, unknown>): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${server.http}/api/publish`, {
+export async function publish(server: TestServer, token: string, body: Record<string, unknown>, path = '/api/publish'): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${server.http}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify(body),

@@ -15,6 +15,8 @@ import {
   HttpErrorSchema,
   isTerminalCloseCode,
   PROTOCOL_VERSION,
+  PublishBatchBodySchema,
+  PublishBatchResponseSchema,
   PublishBodySchema,
   PublishResponseSchema,
   PushFrameSchema,
@@ -124,6 +126,8 @@ export function buildProtocolSchema(): JsonObject {
   defs['StreamPosition'] = { title: 'history position of a channel', ...plain(StreamPositionSchema) }
   defs['http.PublishBody'] = { title: 'POST /api/publish body', ...plain(PublishBodySchema) }
   defs['http.PublishResponse'] = { title: 'POST /api/publish 200 body', ...plain(PublishResponseSchema) }
+  defs['http.PublishBatchBody'] = { title: 'POST /api/publish/batch body', ...plain(PublishBatchBodySchema) }
+  defs['http.PublishBatchResponse'] = { title: 'POST /api/publish/batch 200 body', ...plain(PublishBatchResponseSchema) }
   defs['http.CatalogResponse'] = { title: 'GET /api/catalog 200 body', ...plain(CatalogResponseSchema) }
   defs['http.Error'] = { title: 'error body of every HTTP API', ...plain(HttpErrorSchema) }
   defs['http.StatsResponse'] = { title: 'GET /ws/stats body', ...plain(StatsResponseSchema) }

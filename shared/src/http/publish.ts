@@ -31,6 +31,28 @@ export const PublishResponseSchema = Type.Object({
 })
 export type PublishResponse = Type.Static<typeof PublishResponseSchema>
 
+/** Events one `POST /api/publish/batch` may carry. */
+export const PUBLISH_BATCH_MAX = 100
+
+/**
+ * `POST /api/publish/batch`: several events in one request, published in
+ * order. All are checked first (roles, tenant, schema): one refused event
+ * refuses the batch and nothing is sent.
+ */
+export const PublishBatchBodySchema = Type.Object(
+  {
+    events: Type.Array(PublishBodySchema, { minItems: 1, maxItems: PUBLISH_BATCH_MAX }),
+  },
+  { additionalProperties: false },
+)
+export type PublishBatchBody = Type.Static<typeof PublishBatchBodySchema>
+
+/** One answer per event, in the order of the request. */
+export const PublishBatchResponseSchema = Type.Object({
+  events: Type.Array(PublishResponseSchema),
+})
+export type PublishBatchResponse = Type.Static<typeof PublishBatchResponseSchema>
+
 /** Error body of every HTTP API: the same codes as the socket's error frames. */
 export const HttpErrorSchema = Type.Object({
   statusCode: Type.Integer(),

@@ -37,12 +37,22 @@ export class Publisher {
     this.#instanceId = opts.instanceId
   }
 
-  async publish(input: PublishInput): Promise<HubEvent> {
+  /** The 400 an event would get: unknown type, or data its schema refuses (`pathPrefix` before each issue's path). */
+  check(input: { type: string; data: unknown }, pathPrefix = ''): HttpProblem | null {
     const issues = this.#catalog.validate(input.type, input.data)
-    if (issues !== null) {
-      const unknownType = !this.#catalog.has(input.type)
-      throw new HttpProblem(400, 'INVALID_FRAME', unknownType ? `Unknown event type "${input.type}"` : `Invalid data for "${input.type}"`, issues)
-    }
+    if (issues === null) return null
+    const unknownType = !this.#catalog.has(input.type)
+    return new HttpProblem(
+      400,
+      'INVALID_FRAME',
+      unknownType ? `Unknown event type "${input.type}"` : `Invalid data for "${input.type}"`,
+      issues.map((i) => ({ path: `${pathPrefix}${i.path}`, message: i.message })),
+    )
+  }
+
+  async publish(input: PublishInput): Promise<HubEvent> {
+    const problem = this.check(input)
+    if (problem !== null) throw problem
     const now = performance.timeOrigin + performance.now()
     let event: HubEvent = {
       id: randomUUID(),

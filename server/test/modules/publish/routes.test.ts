@@ -1,5 +1,6 @@
 import t from 'tap'
 import { RawClient } from '../../helpers/raw-client.ts'
+import { MemoryBus } from '../../../src/bus/memory-bus.ts'
 import { publish, startServer } from '../../helpers/server.ts'
 
 t.test('publish needs a bearer token with service, tenant admin or admin role', async (t) => {
@@ -85,4 +86,77 @@ t.test('operator event types registered from a JSON Schema file are published an
   t.equal(new Set(types.map((e) => e.type)).size, types.length, 'each type once')
   writeFileSync(file, JSON.stringify({ subscribed: { type: 'object' } }))
   await t.rejects(startServer(t, { EVENT_SCHEMAS_FILE: file }), /reserved frame type/)
+})
+
+t.test('a batch publishes its events in order, each answered like a single publish', async (t) => {
+  const s = await startServer(t, { HISTORY_CHANNELS: 'orders=100:300' })
+  const c = await RawClient.authed(s.ws, s.token({ sub: 'u', tenant: 'a', roles: ['staff'] }))
+  await c.request({ type: 'subscribe', channels: ['orders'] })
+  const svc = s.token({ sub: 'svc', tenant: 'a', roles: ['service'] })
+  const events = [
+    { type: 'system_event', tenant: 'a', channel: 'orders', data: { level: 'info', message: 'one' } },
+    { type: 'system_event', tenant: 'a', role: 'staff', data: { level: 'info', message: 'two' } },
+    { type: 'system_event', tenant: 'a', channel: 'orders', data: { level: 'info', message: 'three' } },
+  ]
+  const res = await publish(s, svc, { events }, '/api/publish/batch')
+  t.equal(res.status, 200)
+  t.same(res.body.events.map((e: { target: string }) => e.target), ['channel:a/orders', 'role:a/staff', 'channel:a/orders'])
+  t.same(res.body.events.map((e: { offset?: number }) => e.offset), [1, undefined, 2], 'history offsets in batch order')
+  const received = [await c.next('system_event'), await c.next('system_event'), await c.next('system_event')]
+  t.same(received.map((f) => (f.data as { message: string }).message), ['one', 'two', 'three'])
+  t.same(received.map((f) => f.id), res.body.events.map((e: { id: string }) => e.id))
+  c.close()
+})
+
+t.test('one refused event refuses the whole batch, and nothing is sent', async (t) => {
+  const s = await startServer(t)
+  const c = await RawClient.authed(s.ws, s.token({ sub: 'u', tenant: 'a' }))
+  const svc = s.token({ sub: 'svc', tenant: 'a', roles: ['service'] })
+  const good = { type: 'system_event', tenant: 'a', data: { level: 'info', message: 'fine' } }
+  const badData = await publish(s, svc, { events: [good, { type: 'task_event', tenant: 'a', data: { action: 'exploded' } }] }, '/api/publish/batch')
+  t.match(badData, { status: 400, body: { code: 'INVALID_FRAME' } })
+  t.ok(badData.body.details.every((d: { path: string }) => d.path.startsWith('/events/1/data')), JSON.stringify(badData.body.details))
+  t.match(await publish(s, svc, { events: [good, { ...good, tenant: 'b' }] }, '/api/publish/batch'), { status: 403, body: { code: 'FORBIDDEN' } }, 'another tenant')
+  t.match(await publish(s, svc, { events: [good, { ...good, user: 'u', role: 'x' }] }, '/api/publish/batch'), { status: 400, body: { message: /event 1/ } })
+  t.match(await publish(s, svc, { events: [] }, '/api/publish/batch'), { status: 400 }, 'an empty batch')
+  t.match(await publish(s, svc, { events: Array.from({ length: 101 }, () => good) }, '/api/publish/batch'), { status: 400 }, 'more than 100')
+  t.match(await publish(s, s.token({ sub: 'u', tenant: 'a', roles: ['staff'] }), { events: [good] }, '/api/publish/batch'), { status: 403 }, 'roles that may not publish')
+  t.equal((await publish(s, svc, { events: [good] }, '/api/publish/batch')).status, 200)
+  const first = await c.next('system_event')
+  t.equal((first.data as { message: string }).message, 'fine')
+  await new Promise((r) => setTimeout(r, 100))
+  t.same(c.frames.filter((f) => f.type === 'system_event' || f.type === 'task_event').length, 1, 'only the accepted batch was delivered')
+  c.close()
+})
+
+t.test('a batch counts each event against PUBLISH_RATE_PER_TENANT', async (t) => {
+  const s = await startServer(t, { PUBLISH_RATE_PER_TENANT: '3' })
+  const svc = s.token({ sub: 'svc', tenant: 'a', roles: ['service'] })
+  const good = { type: 'system_event', tenant: 'a', data: { level: 'info', message: 'x' } }
+  // all within one second: start right after a second begins
+  await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5))
+  t.equal((await publish(s, svc, { events: [good, good] }, '/api/publish/batch')).status, 200)
+  const over = await publish(s, svc, { events: [good, good] }, '/api/publish/batch')
+  t.match(over, { status: 429, body: { code: 'RATE_LIMITED' } }, '2 + 2 > 3')
+})
+
+t.test('a bus failure in the middle of a batch says which events were not published', async (t) => {
+  // a memory bus that refuses from the third event on, as Redis does when it goes away
+  class FailingBus extends MemoryBus {
+    published = 0
+    override publish(message: Parameters<MemoryBus['publish']>[0]): Promise<void> {
+      if (message.kind === 'event' && message.event.type === 'system_event' && ++this.published > 2) return Promise.reject(new Error('connection lost'))
+      return super.publish(message)
+    }
+  }
+  const s = await startServer(t, {}, { bus: new FailingBus() })
+  const c = await RawClient.authed(s.ws, s.token({ sub: 'u', tenant: 'a' }))
+  const svc = s.token({ sub: 'svc', tenant: 'a', roles: ['service'] })
+  const events = ['one', 'two', 'three', 'four'].map((message) => ({ type: 'system_event', tenant: 'a', data: { level: 'info', message } }))
+  const res = await publish(s, svc, { events }, '/api/publish/batch')
+  t.match(res, { status: 503, body: { code: 'UNAVAILABLE', message: /2 of 4 events were published/ } })
+  t.same(res.body.details.map((d: { path: string }) => d.path), ['/events/2', '/events/3'], 'the ones to send again')
+  const got = [await c.next('system_event'), await c.next('system_event')]
+  t.same(got.map((f) => (f.data as { message: string }).message), ['one', 'two'])
+  c.close()
 })
