@@ -42,6 +42,21 @@ export function hmacVerifier(opts: HmacVerifierOptions): (token: string) => Hmac
   if (opts.secret.length === 0) throw new Error('an HMAC secret is required')
   const key: KeyObject = createSecretKey(Buffer.from(opts.secret, 'utf8'))
   const allowed = new Set(opts.algorithms)
+  // An issuer's tokens share one header segment, byte for byte: its verdict is kept
+  // (a pure function of the segment; bounded, only headers that passed).
+  const headers = new Map<string, string>()
+
+  function algorithmOf(segment: string): string | HmacVerdict {
+    const known = headers.get(segment)
+    if (known !== undefined) return known
+    const header = parseObject(segment)
+    if (header === undefined) return refuse('malformed header')
+    const alg = header.alg
+    if (typeof alg !== 'string' || !allowed.has(alg)) return refuse('algorithm not allowed')
+    if (header.crit !== undefined) return refuse('unsupported critical header')
+    if (headers.size < 64) headers.set(segment, alg)
+    return alg
+  }
 
   return (token) => {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return refuse('malformed token')
@@ -53,11 +68,8 @@ export function hmacVerifier(opts: HmacVerifierOptions): (token: string) => Hmac
     const signaturePart = token.slice(dot2 + 1)
     if (!SEGMENT.test(headerPart) || !SEGMENT.test(payloadPart) || !SEGMENT.test(signaturePart)) return refuse('malformed token')
 
-    const header = parseObject(headerPart)
-    if (header === undefined) return refuse('malformed header')
-    const alg = header.alg
-    if (typeof alg !== 'string' || !allowed.has(alg)) return refuse('algorithm not allowed')
-    if (header.crit !== undefined) return refuse('unsupported critical header')
+    const alg = algorithmOf(headerPart)
+    if (typeof alg !== 'string') return alg
 
     const expected = createHmac(HASHES[alg]!, key).update(token.slice(0, dot2)).digest()
     const given = Buffer.from(signaturePart, 'base64url')

@@ -105,7 +105,12 @@ async function realtimePlugin(app: FastifyInstance, opts: RealtimePluginOptions)
     else if (message.kind === 'disconnect') hub.disconnect(message.selector, message.code, message.reason)
   })
 
-  hub.addObserver(connectionStatusAnnouncer(publisher, ctx.log))
+  // Alone (memory bus), this hub knows every dashboard that could hear a connect or a close: with none
+  // watching and no history kept for it, the announcement is skipped (it was a publish per connect).
+  const dashboardKeepsHistory = opts.historyPolicy('admin-dashboard') !== undefined
+  const heard =
+    bus.kind === 'memory' && !dashboardKeepsHistory ? (tenant: string) => hub.hasAudience({ kind: 'channel', tenant, channel: 'admin-dashboard' }) : undefined
+  hub.addObserver(connectionStatusAnnouncer(publisher, ctx.log, heard))
 
   app.decorate('hub', hub)
   app.decorate('bus', bus)

@@ -3,7 +3,7 @@ import type { DisconnectSelector } from '../bus/cluster-message.ts'
 import type { Principal } from '../plugins/auth.ts'
 import { MAX_PENDING, type Connection } from './connection.ts'
 import type { ConnectionObserver } from './connection-observer.ts'
-import type { HubEvent } from './event.ts'
+import type { HubEvent, Target } from './event.ts'
 import { encodePush } from './push-frame.ts'
 import { ALL_TENANTS, channelRoom, parseRoom, roleRoom, tenantRoom, userRoom, type RoomRef } from './rooms.ts'
 
@@ -216,6 +216,22 @@ export class Hub {
     }
     if (frame !== undefined) this.#metrics.delivered(event.type, sent, performance.timeOrigin + performance.now() - event.publishedAt)
     return sent
+  }
+
+  /** True when an event to `target` would find at least one local member (before filters). */
+  hasAudience(target: Target): boolean {
+    switch (target.kind) {
+      case 'tenant':
+        return this.#rooms.has(tenantRoom(target.tenant))
+      case 'user':
+        return this.#rooms.has(userRoom(target.tenant, target.user))
+      case 'role':
+        return this.#rooms.has(roleRoom(target.tenant, target.role))
+      case 'channel':
+        return this.#rooms.has(channelRoom(target.tenant, target.channel)) || (this.#systemChannels.has(target.channel) && this.#rooms.has(channelRoom(ALL_TENANTS, target.channel)))
+      case 'all':
+        return this.connections.size > 0
+    }
   }
 
   /** Closes the local connections a selector names; returns how many. */

@@ -114,3 +114,29 @@ t.test('channel rooms of one and of many apply each member\'s filters', async (t
   await settle()
   t.same(clients.map((c) => c.frames.length), [2, 3])
 })
+
+t.test('hasAudience says whether an event would find anyone here, system channels for global admins included', async (t) => {
+  const hub = new Hub({ systemChannels: ['admin-dashboard'], metrics })
+  const { connections } = await pairs(t, 2)
+  const [staff, root] = connections as [Connection, Connection]
+  const dashboard: Target = { kind: 'channel', tenant: 'acme', channel: 'admin-dashboard' }
+  t.equal(hub.hasAudience(dashboard), false, 'nobody yet')
+  t.equal(hub.hasAudience({ kind: 'all' }), false)
+  hub.add(staff)
+  staff.principal = principal('staff')
+  hub.joinIdentityRooms(staff)
+  t.equal(hub.hasAudience({ kind: 'tenant', tenant: 'acme' }), true)
+  t.equal(hub.hasAudience({ kind: 'user', tenant: 'acme', user: 'staff' }), true)
+  t.equal(hub.hasAudience({ kind: 'role', tenant: 'acme', role: 'user' }), true)
+  t.equal(hub.hasAudience({ kind: 'tenant', tenant: 'other' }), false)
+  t.equal(hub.hasAudience(dashboard), false, 'members of the tenant are not dashboard watchers')
+  hub.add(root)
+  root.principal = { ...principal('root'), tenant: 'ops', isAdmin: true }
+  hub.joinIdentityRooms(root)
+  root.subscriptionState.set({ channel: 'admin-dashboard', filters: undefined, pending: undefined })
+  hub.subscribe(root, 'admin-dashboard')
+  t.equal(hub.hasAudience(dashboard), true, 'a global admin watches every tenant\'s dashboard')
+  t.equal(hub.hasAudience({ kind: 'channel', tenant: 'acme', channel: 'orders' }), false)
+  hub.unsubscribe(root, 'admin-dashboard')
+  t.equal(hub.hasAudience(dashboard), false)
+})

@@ -6,11 +6,12 @@ import type { Publisher } from '../publish/publisher.ts'
  * Tells operators live when a tenant's client connects or leaves: a
  * `connection-status` event on the tenant's `admin-dashboard` channel (which a
  * global admin watches for every tenant). Unauthenticated sockets are not
- * announced: they belong to no tenant yet.
+ * announced: they belong to no tenant yet. `heard(tenant)` false means no one
+ * can receive the announcement (nor read it later from history): it is skipped.
  */
-export function connectionStatusAnnouncer(publisher: Publisher, log: FastifyBaseLogger): ConnectionObserver {
+export function connectionStatusAnnouncer(publisher: Publisher, log: FastifyBaseLogger, heard: (tenant: string) => boolean = () => true): ConnectionObserver {
   const announce = (c: ConnectionInfo, connected: boolean, code?: number, reason?: string) => {
-    if (c.tenant === undefined) return
+    if (c.tenant === undefined || !heard(c.tenant)) return
     publisher
       .publish({
         type: 'connection-status',
