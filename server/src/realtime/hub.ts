@@ -3,6 +3,7 @@ import type { DisconnectSelector } from '../bus/cluster-message.ts'
 import type { Principal } from '../plugins/auth.ts'
 import { MAX_PENDING, type Connection } from './connection.ts'
 import type { ConnectionObserver } from './connection-observer.ts'
+import type { Subscription } from './subscriptions.ts'
 import type { HubEvent, Target } from './event.ts'
 import { encodePush } from './push-frame.ts'
 import { ALL_TENANTS, channelRoom, parseRoom, roleRoom, tenantRoom, userRoom, type RoomRef } from './rooms.ts'
@@ -33,11 +34,15 @@ export interface HubMetrics {
 export class Hub {
   readonly connections = new Map<string, Connection>()
   /**
-   * Room key -> members. A room of one (every user room, personal channels) holds
-   * the connection itself: a Set costs ~200 bytes, per connection in the common
-   * case. It becomes a Set at the second member and goes back at one.
+   * Room key -> members: connections in identity rooms (tenant, user, role),
+   * their subscriptions in channel rooms, so that a fan-out reaches each
+   * subscription's filters and position with no lookup per recipient. A room of
+   * one (every user room, personal channels) holds the member itself: a Set
+   * costs ~200 bytes, per connection in the common case. It becomes a Set at
+   * the second member and goes back at one.
    */
-  readonly #rooms = new Map<string, Members>()
+  readonly #identityRooms = new Map<string, Members<Connection>>()
+  readonly #channelRooms = new Map<string, Members<Subscription>>()
   readonly #systemChannels: ReadonlySet<string>
   readonly #observers: ConnectionObserver[] = []
   readonly #roomListeners: Array<(room: RoomRef, active: boolean) => void> = []
@@ -52,9 +57,8 @@ export class Hub {
     heartbeatTimeouts: 0,
     slowConsumerCloses: 0,
   }
-  /** Rooms with members, by kind: `unique_users` and `channels` in /ws/stats. */
+  /** User rooms with members: `unique_users` in /ws/stats. */
   #userRooms = 0
-  #channelRooms = 0
   readonly #roles = new Map<string, number>()
   readonly #tenants = new Map<string, number>()
 
@@ -78,7 +82,7 @@ export class Hub {
 
   /** Rooms that have members now (a listener added late catches up with these). */
   activeRooms(): RoomRef[] {
-    return [...this.#rooms.keys()].map(parseRoom)
+    return [...this.#identityRooms.keys(), ...this.#channelRooms.keys()].map(parseRoom)
   }
 
   #roomChanged(key: string, active: boolean): void {
@@ -115,16 +119,16 @@ export class Hub {
   joinIdentityRooms(connection: Connection): void {
     const p = connection.principal
     if (p === null) return
-    this.#join(tenantRoom(p.tenant), connection)
-    this.#join(userRoom(p.tenant, p.user), connection)
-    for (const role of p.roles) this.#join(roleRoom(p.tenant, role), connection)
+    this.#join(this.#identityRooms, tenantRoom(p.tenant), connection)
+    this.#join(this.#identityRooms, userRoom(p.tenant, p.user), connection)
+    for (const role of p.roles) this.#join(this.#identityRooms, roleRoom(p.tenant, role), connection)
     bump(this.#tenants, p.tenant, 1)
     for (const role of p.roles) bump(this.#roles, role, 1)
   }
 
   userConnectionCount(tenant: string, user: string): number {
     // the user room is the count: one entry per user, not two
-    const members = this.#rooms.get(userRoom(tenant, user))
+    const members = this.#identityRooms.get(userRoom(tenant, user))
     return members === undefined ? 0 : members instanceof Set ? members.size : 1
   }
 
@@ -134,12 +138,15 @@ export class Hub {
     return p.isAdmin && this.#systemChannels.has(channel) ? channelRoom(ALL_TENANTS, channel) : channelRoom(p.tenant, channel)
   }
 
+  /** Puts the connection's subscription of `channel` (already in its subscriptionState) in the channel's room. */
   subscribe(connection: Connection, channel: string): void {
-    this.#join(this.channelRoomFor(connection, channel), connection)
+    const sub = connection.subscriptionState.get(channel)
+    if (sub !== undefined) this.#join(this.#channelRooms, this.channelRoomFor(connection, channel), sub)
   }
 
   unsubscribe(connection: Connection, channel: string): void {
-    this.#leave(this.channelRoomFor(connection, channel), connection)
+    const sub = connection.subscriptionState.get(channel)
+    if (sub !== undefined) this.#leave(this.#channelRooms, this.channelRoomFor(connection, channel), sub)
     connection.subscriptionState.delete(channel)
   }
 
@@ -172,10 +179,10 @@ export class Hub {
   #leaveAll(connection: Connection): void {
     const p = connection.principal
     if (p === null) return
-    this.#leave(tenantRoom(p.tenant), connection)
-    this.#leave(userRoom(p.tenant, p.user), connection)
-    for (const role of p.roles) this.#leave(roleRoom(p.tenant, role), connection)
-    for (const channel of connection.subscriptionState.channels()) this.#leave(this.channelRoomFor(connection, channel), connection)
+    this.#leave(this.#identityRooms, tenantRoom(p.tenant), connection)
+    this.#leave(this.#identityRooms, userRoom(p.tenant, p.user), connection)
+    for (const role of p.roles) this.#leave(this.#identityRooms, roleRoom(p.tenant, role), connection)
+    for (const sub of connection.subscriptionState.all()) this.#leave(this.#channelRooms, this.channelRoomFor(connection, sub.channel), sub)
     bump(this.#tenants, p.tenant, -1)
     for (const role of p.roles) bump(this.#roles, role, -1)
   }
@@ -201,8 +208,8 @@ export class Hub {
         sent = this.#sendRoom(roleRoom(t.tenant, t.role), encoded)
         break
       case 'channel':
-        sent = this.#sendChannel(channelRoom(t.tenant, t.channel), t.channel, event, encoded)
-        if (this.#systemChannels.has(t.channel)) sent += this.#sendChannel(channelRoom(ALL_TENANTS, t.channel), t.channel, event, encoded)
+        sent = this.#sendChannel(channelRoom(t.tenant, t.channel), event, encoded)
+        if (this.#systemChannels.has(t.channel)) sent += this.#sendChannel(channelRoom(ALL_TENANTS, t.channel), event, encoded)
         break
       case 'all':
         for (const c of this.connections.values()) if (c.principal !== null && c.sendFrame(encoded())) sent++
@@ -222,13 +229,16 @@ export class Hub {
   hasAudience(target: Target): boolean {
     switch (target.kind) {
       case 'tenant':
-        return this.#rooms.has(tenantRoom(target.tenant))
+        return this.#identityRooms.has(tenantRoom(target.tenant))
       case 'user':
-        return this.#rooms.has(userRoom(target.tenant, target.user))
+        return this.#identityRooms.has(userRoom(target.tenant, target.user))
       case 'role':
-        return this.#rooms.has(roleRoom(target.tenant, target.role))
+        return this.#identityRooms.has(roleRoom(target.tenant, target.role))
       case 'channel':
-        return this.#rooms.has(channelRoom(target.tenant, target.channel)) || (this.#systemChannels.has(target.channel) && this.#rooms.has(channelRoom(ALL_TENANTS, target.channel)))
+        return (
+          this.#channelRooms.has(channelRoom(target.tenant, target.channel)) ||
+          (this.#systemChannels.has(target.channel) && this.#channelRooms.has(channelRoom(ALL_TENANTS, target.channel)))
+        )
       case 'all':
         return this.connections.size > 0
     }
@@ -246,7 +256,7 @@ export class Hub {
       return n
     }
     const room = 'user' in selector ? userRoom(selector.tenant, selector.user) : tenantRoom(selector.tenant)
-    const members = this.#rooms.get(room)
+    const members = this.#identityRooms.get(room)
     if (members === undefined) return 0
     // closing removes members from the room while we walk it
     for (const c of members instanceof Set ? [...members] : [members]) {
@@ -271,11 +281,11 @@ export class Hub {
     return this.#userRooms
   }
   channelCount(): number {
-    return this.#channelRooms
+    return this.#channelRooms.size
   }
 
   #sendRoom(room: string, encoded: () => Buffer): number {
-    const members = this.#rooms.get(room)
+    const members = this.#identityRooms.get(room)
     if (members === undefined) return 0
     const frame = encoded()
     if (!(members instanceof Set)) return members.sendFrame(frame) ? 1 : 0
@@ -284,55 +294,47 @@ export class Hub {
     return sent
   }
 
-  #sendChannel(room: string, channel: string, event: HubEvent, encoded: () => Buffer): number {
-    const members = this.#rooms.get(room)
+  #sendChannel(room: string, event: HubEvent, encoded: () => Buffer): number {
+    const members = this.#channelRooms.get(room)
     if (members === undefined) return 0
     const frame = encoded()
-    if (!(members instanceof Set)) return sendOnChannel(members, channel, event, frame) ? 1 : 0
+    if (!(members instanceof Set)) return sendOnChannel(members, event, frame) ? 1 : 0
     let sent = 0
-    for (const c of members) if (sendOnChannel(c, channel, event, frame)) sent++
+    for (const sub of members) if (sendOnChannel(sub, event, frame)) sent++
     return sent
   }
 
-  #join(room: string, c: Connection): void {
-    const members = this.#rooms.get(room)
+  #join<M extends object>(rooms: Map<string, Members<M>>, room: string, member: M): void {
+    const members = rooms.get(room)
     if (members === undefined) {
-      this.#rooms.set(room, c)
-      this.#countRoom(room, 1)
+      rooms.set(room, member)
+      if (room.charCodeAt(0) === 117 /* 'u' */) this.#userRooms++
       this.#roomChanged(room, true)
-    } else if (members instanceof Set) members.add(c)
-    else if (members !== c) this.#rooms.set(room, new Set([members, c]))
+    } else if (members instanceof Set) members.add(member)
+    else if (members !== member) rooms.set(room, new Set([members, member]))
   }
 
-  #leave(room: string, c: Connection): void {
-    const members = this.#rooms.get(room)
+  #leave<M extends object>(rooms: Map<string, Members<M>>, room: string, member: M): void {
+    const members = rooms.get(room)
     if (members === undefined) return
     if (members instanceof Set) {
-      if (!members.delete(c) || members.size > 1) return
+      if (!members.delete(member) || members.size > 1) return
       // back to a room of one (a Set never stays with a single member)
-      this.#rooms.set(room, members.values().next().value!)
+      rooms.set(room, members.values().next().value!)
       return
     }
-    if (members !== c) return
-    this.#rooms.delete(room)
-    this.#countRoom(room, -1)
+    if (members !== member) return
+    rooms.delete(room)
+    if (room.charCodeAt(0) === 117 /* 'u' */) this.#userRooms--
     this.#roomChanged(room, false)
-  }
-
-  #countRoom(room: string, by: 1 | -1): void {
-    const kind = room.charCodeAt(0)
-    if (kind === 117 /* 'u' */) this.#userRooms += by
-    else if (kind === 99 /* 'c' */) this.#channelRooms += by
   }
 }
 
-/** One connection, or a Set of two or more. */
-type Members = Connection | Set<Connection>
+/** One member, or a Set of two or more. */
+type Members<M> = M | Set<M>
 
-/** A channel event to one member: its filters, a pending recovery replay, and duplicate suppression apply. */
-function sendOnChannel(c: Connection, channel: string, event: HubEvent, frame: Buffer): boolean {
-  const sub = c.subscriptionState.get(channel)
-  if (sub === undefined) return false
+/** A channel event to one subscription: its filters, a pending recovery replay, and duplicate suppression apply. */
+function sendOnChannel(sub: Subscription, event: HubEvent, frame: Buffer): boolean {
   if (sub.filters !== undefined && !passesFilters(sub.filters, event.data)) return false
   if (sub.pending !== undefined) {
     // one past the cap marks the overflow; the recovery flush then closes the client
@@ -346,7 +348,7 @@ function sendOnChannel(c: Connection, channel: string, event: HubEvent, frame: B
       last.offset = event.offset
     } else sub.last = { offset: event.offset, epoch: event.epoch! }
   }
-  return c.sendFrame(frame)
+  return sub.connection.sendFrame(frame)
 }
 
 function bump(map: Map<string, number>, key: string, by: number): void {

@@ -1,6 +1,9 @@
-/** Per-channel subscription state on one connection. */
+import type { Connection } from './connection.ts'
+
+/** Per-channel subscription state on one connection (the hub's channel rooms hold these). */
 export interface Subscription {
   readonly channel: string
+  readonly connection: Connection
   /** data field -> accepted values (reference 004's filters); undefined = everything. */
   filters: Map<string, ReadonlySet<unknown>> | undefined
   /**
@@ -64,6 +67,11 @@ export class Subscriptions {
       if (list.length <= LINEAR_MAX) this.#index = undefined
     }
     return true
+  }
+
+  /** The subscriptions, in subscription order (a copy: safe to change the set while walking it). */
+  all(): Subscription[] {
+    return [...this.#list]
   }
 
   /** The channels, in subscription order (a copy: safe to change the set while walking it). */

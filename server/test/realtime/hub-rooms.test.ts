@@ -96,13 +96,13 @@ t.test('channel rooms of one and of many apply each member\'s filters', async (t
     c.principal = principal(c.id)
     hub.joinIdentityRooms(c)
   }
-  one.subscriptionState.set({ channel: 'orders', filters: new Map([['shop', new Set(['a'])]]), pending: undefined })
+  one.subscriptionState.set({ channel: 'orders', connection: one, filters: new Map([['shop', new Set(['a'])]]), pending: undefined })
   hub.subscribe(one, 'orders')
   const target: Target = { kind: 'channel', tenant: 'acme', channel: 'orders' }
   const shopped = (shop: string): HubEvent => ({ ...event(target), data: { shop } })
   t.equal(hub.deliver(shopped('a')), 1, 'a room of one: filter passes')
   t.equal(hub.deliver(shopped('b')), 0, 'a room of one: filter holds the event back')
-  two.subscriptionState.set({ channel: 'orders', filters: undefined, pending: undefined })
+  two.subscriptionState.set({ channel: 'orders', connection: two, filters: undefined, pending: undefined })
   hub.subscribe(two, 'orders')
   t.equal(hub.deliver(shopped('b')), 1, 'a room of two: only the unfiltered member')
   t.equal(hub.deliver(shopped('a')), 2)
@@ -133,7 +133,7 @@ t.test('hasAudience says whether an event would find anyone here, system channel
   hub.add(root)
   root.principal = { ...principal('root'), tenant: 'ops', isAdmin: true }
   hub.joinIdentityRooms(root)
-  root.subscriptionState.set({ channel: 'admin-dashboard', filters: undefined, pending: undefined })
+  root.subscriptionState.set({ channel: 'admin-dashboard', connection: root, filters: undefined, pending: undefined })
   hub.subscribe(root, 'admin-dashboard')
   t.equal(hub.hasAudience(dashboard), true, 'a global admin watches every tenant\'s dashboard')
   t.equal(hub.hasAudience({ kind: 'channel', tenant: 'acme', channel: 'orders' }), false)

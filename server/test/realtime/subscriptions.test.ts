@@ -1,7 +1,9 @@
 import t from 'tap'
+import type { Connection } from '../../src/realtime/connection.ts'
 import { Subscriptions, type Subscription } from '../../src/realtime/subscriptions.ts'
 
-const sub = (channel: string): Subscription => ({ channel, filters: undefined, pending: undefined })
+// the container never looks at the connection
+const sub = (channel: string): Subscription => ({ channel, connection: undefined as unknown as Connection, filters: undefined, pending: undefined })
 
 t.test('get, has, set and delete agree below and above the linear limit, in both directions', async (t) => {
   const subs = new Subscriptions()

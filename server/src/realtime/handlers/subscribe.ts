@@ -37,7 +37,7 @@ export const subscribeHandler: FrameHandler<SubscribeFrame> = {
         continue
       }
       const keepsHistory = ctx.historyPolicy(channel) !== undefined
-      const sub: Subscription = { channel, filters, pending: keepsHistory ? [] : undefined }
+      const sub: Subscription = { channel, connection: c, filters, pending: keepsHistory ? [] : undefined }
       c.subscriptionState.set(sub)
       ctx.hub.subscribe(c, channel)
       granted.push(channel)
