@@ -33,15 +33,19 @@ t.test('a connection that answers neither app nor WebSocket pings is closed with
 
 t.test('a token that expires on a live connection ends it with 4104', async (t) => {
   const s = await startServer(t, { JWT_LEEWAY_SECONDS: '0' })
-  const c = await RawClient.authed(s.ws, s.token(alice, 1))
-  t.equal(await c.closed(3000), CLOSE_CODES.TOKEN_EXPIRED)
+  // 2 s: `exp` is whole seconds, so a 1 s token may already be expired when it arrives
+  const c = await RawClient.authed(s.ws, s.token(alice, 2))
+  t.equal(await c.closed(4000), CLOSE_CODES.TOKEN_EXPIRED)
 })
 
 t.test('a connection that re-authenticates before expiry lives on', async (t) => {
   const s = await startServer(t, { JWT_LEEWAY_SECONDS: '0' })
-  const c = await RawClient.authed(s.ws, s.token(alice, 1))
+  const short = s.token(alice, 2)
+  const exp = (JSON.parse(Buffer.from(short.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp
+  const c = await RawClient.authed(s.ws, short)
   await c.request({ type: 'auth', token: s.token(alice, 600) })
-  await sleep(1800)
+  // past the first token's expiry by more than a sweep tick (1 s here): without the re-auth it would be closed
+  await sleep(exp * 1000 - Date.now() + 1500)
   t.equal(c.closeCode, undefined)
   t.match(await c.request({ type: 'ping' }), { type: 'pong' })
   c.close()
