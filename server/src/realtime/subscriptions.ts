@@ -47,7 +47,11 @@ export class Subscriptions {
     return this.get(channel) !== undefined
   }
 
-  /** Adds or replaces the subscription of `sub.channel`. */
+  /**
+   * Adds the subscription of `sub.channel` (or replaces it). The hub's channel room
+   * holds the object itself: change an existing subscription in place (its
+   * filters), or replace it only while it is out of its room (Hub.unsubscribe).
+   */
   set(sub: Subscription): void {
     const list = this.#list
     const at = list.findIndex((s) => s.channel === sub.channel)
