@@ -20,6 +20,7 @@ t.test('npm run migrate on PGlite: up, pending, check, down --all', async (t) =>
   t.equal(up.code, 0, up.out)
   t.match(up.out, /applied: Migration\d+_initial/)
   t.match((await migrate(['pending'], env)).out, /^none$/m)
+  t.match((await migrate(['up'], env)).out, /nothing to apply/, 'a second up applies nothing')
   const check = await migrate(['check'], env)
   t.equal(check.code, 0)
   t.match(check.out, /migrations are current/)

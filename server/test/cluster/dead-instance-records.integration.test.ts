@@ -1,34 +1,15 @@
 import t from 'tap'
-import { buildApp } from '../../src/app.ts'
-import { loadConfig } from '../../src/config.ts'
 import { ConnectionRepository } from '../../src/modules/connections/connection.repository.ts'
 import { openTestDatabase } from '../helpers/database.ts'
-import { deletePrefix, REDIS_URL, testPrefix } from '../helpers/redis.ts'
+import type { TestServer } from '../helpers/server.ts'
+import { startDatabaseCluster } from '../helpers/cluster.ts'
 import { TestClient } from '../helpers/ws-client.ts'
 
 t.test('when a crashed instance\'s lease expires, a survivor closes its connection records', async (t) => {
   const db = await openTestDatabase('postgresql')
   t.teardown(() => db.close())
-  const prefix = testPrefix('records')
-  t.teardown(() => deletePrefix(prefix))
-  const start = async (id: string) => {
-    const config = loadConfig({
-      LOG_LEVEL: 'silent',
-      WRITER_FLUSH_MS: '20',
-      INSTANCE_ID: id,
-      REDIS_URL,
-      REDIS_PREFIX: prefix,
-      MIGRATE_ON_START: 'false',
-      CLUSTER_HEARTBEAT_MS: '100',
-      CLUSTER_LEASE_MS: '400',
-    })
-    const app = await buildApp(config, { orm: db.orm, logger: false })
-    await app.listen({ port: 0, host: '127.0.0.1' })
-    t.teardown(() => app.close())
-    return { app, http: `http://127.0.0.1:${(app.server.address() as { port: number }).port}` }
-  }
-  const survivor = await start('survivor')
-  const doomed = await start('doomed')
+  const { nodes } = await startDatabaseCluster(t, 'records', db, ['survivor', 'doomed'], { CLUSTER_HEARTBEAT_MS: '100', CLUSTER_LEASE_MS: '400' })
+  const [survivor, doomed] = nodes as [TestServer, TestServer]
   const repo = new ConnectionRepository(db.orm)
   const clients = [
     await TestClient.connect(doomed.http, doomed.app.signToken({ sub: 'a', tenant: 'acme', roles: ['user'] })),

@@ -1,10 +1,7 @@
 import { CLOSE_CODES } from '@switchboard/shared'
 import t from 'tap'
-import { buildApp } from '../../src/app.ts'
-import { loadConfig } from '../../src/config.ts'
-import { startCluster } from '../helpers/cluster.ts'
+import { startCluster, startDatabaseCluster } from '../helpers/cluster.ts'
 import { openTestDatabase } from '../helpers/database.ts'
-import { deletePrefix, REDIS_URL, testPrefix } from '../helpers/redis.ts'
 import type { TestServer } from '../helpers/server.ts'
 import { TestClient } from '../helpers/ws-client.ts'
 
@@ -86,17 +83,8 @@ t.test('revoked tokens are refused on every instance, and by one that starts lat
 t.test('POST /api/websocket/:id/stop on one instance stops a connection held by another and records it', async (t) => {
   const db = await openTestDatabase('postgresql')
   t.teardown(() => db.close())
-  const prefix = testPrefix('stop')
-  t.teardown(() => deletePrefix(prefix))
-  const start = async (id: string) => {
-    const config = loadConfig({ LOG_LEVEL: 'silent', WRITER_FLUSH_MS: '20', INSTANCE_ID: id, REDIS_URL, REDIS_PREFIX: prefix, MIGRATE_ON_START: 'false' })
-    const app = await buildApp(config, { orm: db.orm, logger: false })
-    await app.listen({ port: 0, host: '127.0.0.1' })
-    t.teardown(() => app.close())
-    return { app, http: `http://127.0.0.1:${(app.server.address() as { port: number }).port}` }
-  }
-  const a = await start('stop-a')
-  const b = await start('stop-b')
+  const { nodes } = await startDatabaseCluster(t, 'stop', db, ['stop-a', 'stop-b'])
+  const [a, b] = nodes as [TestServer, TestServer]
   const client = await TestClient.connect(b.http, b.app.signToken({ sub: 'kiosk', tenant: 'acme', roles: ['user'] }))
   t.match(await client.request({ type: 'ping' }), { type: 'pong' })
   const id = [...b.app.hub.connections.keys()][0]!

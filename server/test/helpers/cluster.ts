@@ -1,4 +1,5 @@
 import type { AppOverrides } from '../../src/app.ts'
+import type { TestDatabase } from './database.ts'
 import { publish, startServer, type TestServer } from './server.ts'
 import { deletePrefix, REDIS_URL, testPrefix } from './redis.ts'
 
@@ -31,6 +32,23 @@ export async function startCluster(
   }
   for (let i = 0; i < count; i++) await add()
   return { prefix, nodes, add }
+}
+
+/**
+ * Instances named `ids` sharing one Redis and one database (the test's ORM,
+ * already migrated): for what crosses both, connection records written by one
+ * instance and acted on by another.
+ */
+export async function startDatabaseCluster(
+  t: { teardown(fn: () => unknown): void },
+  name: string,
+  db: TestDatabase,
+  ids: string[],
+  env: Record<string, string> = {},
+): Promise<TestCluster> {
+  const cluster = await startCluster(t, name, 0, { DATABASE_ENABLED: 'true', MIGRATE_ON_START: 'false', WRITER_FLUSH_MS: '20', ...env })
+  for (const id of ids) await cluster.add({ INSTANCE_ID: id }, { orm: db.orm })
+  return cluster
 }
 
 export { publish }
