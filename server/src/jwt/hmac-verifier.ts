@@ -26,7 +26,7 @@ export interface HmacVerifierOptions {
   audience?: string | undefined
 }
 
-export type HmacVerdict =
+export type JwtVerdict =
   | { ok: true; claims: Record<string, unknown> }
   | { ok: false; expired: boolean; reason: string }
 
@@ -35,9 +35,9 @@ const SEGMENT = /^[A-Za-z0-9_-]+$/
 /** Longer than any sane token; bounds the work a hostile one can ask for. */
 const MAX_TOKEN_LENGTH = 16_384
 
-const refuse = (reason: string, expired = false): HmacVerdict => ({ ok: false, expired, reason })
+const refuse = (reason: string, expired = false): JwtVerdict => ({ ok: false, expired, reason })
 
-export function hmacVerifier(opts: HmacVerifierOptions): (token: string) => HmacVerdict {
+export function hmacVerifier(opts: HmacVerifierOptions): (token: string) => JwtVerdict {
   for (const alg of opts.algorithms) if (HASHES[alg] === undefined) throw new Error(`not an HMAC algorithm: ${alg}`)
   if (opts.secret.length === 0) throw new Error('an HMAC secret is required')
   const key: KeyObject = createSecretKey(Buffer.from(opts.secret, 'utf8'))
@@ -46,7 +46,7 @@ export function hmacVerifier(opts: HmacVerifierOptions): (token: string) => Hmac
   // (a pure function of the segment; bounded, only headers that passed).
   const headers = new Map<string, string>()
 
-  function algorithmOf(segment: string): string | HmacVerdict {
+  function algorithmOf(segment: string): string | JwtVerdict {
     const known = headers.get(segment)
     if (known !== undefined) return known
     const header = parseObject(segment)

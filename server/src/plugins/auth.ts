@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import { HttpProblem } from '../http-problem.ts'
-import { hmacVerifier, type HmacVerdict } from '../jwt/hmac-verifier.ts'
+import { hmacVerifier, type JwtVerdict } from '../jwt/hmac-verifier.ts'
 
 /**
  * Who a token says the caller is, after claim normalisation:
@@ -155,14 +155,14 @@ async function authPlugin(app: import('fastify').FastifyInstance, opts: AuthPlug
       return
     }
     const result = app.verifyToken(token)
-    if (result.ok) bearerTokens.set(token, result.principal)
     if (!result.ok) throw new HttpProblem(401, result.code, result.message)
+    bearerTokens.set(token, result.principal)
     request.principal = result.principal
   })
 }
 
 /** fast-jwt's throwing verifier, answering as the HMAC verifier does. */
-function fastJwtVerdict(verify: (token: string) => unknown): (token: string) => HmacVerdict {
+function fastJwtVerdict(verify: (token: string) => unknown): (token: string) => JwtVerdict {
   return (token) => {
     try {
       return { ok: true, claims: verify(token) as Record<string, unknown> }

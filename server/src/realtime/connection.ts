@@ -100,38 +100,31 @@ export class Connection implements ConnectionInfo {
    * consumer: it is closed (4101) rather than let its buffer grow without bound.
    */
   sendFrame(frame: Buffer): boolean {
-    if (!this.#mayWrite(frame.length)) return false
-    try {
-      writeFrame(this.socket, frame)
-    } catch {
-      this.sink.onSendError(this)
-      return false
-    }
-    this.messagesOut++
-    return true
+    return this.#write(frame.length, frame)
   }
 
   /** A frame for this connection alone (a reply, welcome, error). */
   send(frame: ServerFrame): boolean {
     const text = JSON.stringify(frame)
     // UTF-16 length: the byte length within a factor of three, exact for ASCII; enough for the guard
-    if (!this.#mayWrite(text.length)) return false
-    try {
-      writeOwnText(this.socket, text)
-    } catch {
-      this.sink.onSendError(this)
-      return false
-    }
-    this.messagesOut++
-    return true
+    return this.#write(text.length, text)
   }
 
-  #mayWrite(size: number): boolean {
+  /** A built frame (Buffer) or the JSON text of a frame of its own (string). */
+  #write(size: number, data: Buffer | string): boolean {
     if (!this.isOpen) return false
     if (this.socket.bufferedAmount + size > this.limits.outboundBufferBytes) {
       this.sink.onSlowConsumer(this)
       return false
     }
+    try {
+      if (typeof data === 'string') writeOwnText(this.socket, data)
+      else writeFrame(this.socket, data)
+    } catch {
+      this.sink.onSendError(this)
+      return false
+    }
+    this.messagesOut++
     return true
   }
 

@@ -6,7 +6,7 @@ import type { ConnectionObserver } from './connection-observer.ts'
 import type { Subscription } from './subscriptions.ts'
 import type { HubEvent, Target } from './event.ts'
 import { encodePush } from './push-frame.ts'
-import { ALL_TENANTS, channelRoom, parseRoom, roleRoom, tenantRoom, userRoom, type RoomRef } from './rooms.ts'
+import { ALL_TENANTS, channelRoom, identityRoom, parseRoom, roleRoom, tenantRoom, userRoom, type RoomRef } from './rooms.ts'
 
 export interface DeliveryStats {
   totalMessagesSent: number
@@ -199,13 +199,9 @@ export class Hub {
     const encoded = () => (frame ??= encodePush(event))
     switch (t.kind) {
       case 'tenant':
-        sent = this.#sendRoom(tenantRoom(t.tenant), encoded)
-        break
       case 'user':
-        sent = this.#sendRoom(userRoom(t.tenant, t.user), encoded)
-        break
       case 'role':
-        sent = this.#sendRoom(roleRoom(t.tenant, t.role), encoded)
+        sent = this.#sendRoom(identityRoom(t), encoded)
         break
       case 'channel':
         sent = this.#sendChannel(channelRoom(t.tenant, t.channel), event, encoded)
@@ -229,11 +225,9 @@ export class Hub {
   hasAudience(target: Target): boolean {
     switch (target.kind) {
       case 'tenant':
-        return this.#identityRooms.has(tenantRoom(target.tenant))
       case 'user':
-        return this.#identityRooms.has(userRoom(target.tenant, target.user))
       case 'role':
-        return this.#identityRooms.has(roleRoom(target.tenant, target.role))
+        return this.#identityRooms.has(identityRoom(target))
       case 'channel':
         return (
           this.#channelRooms.has(channelRoom(target.tenant, target.channel)) ||

@@ -10,6 +10,11 @@ export const userRoom = (tenant: string, user: string) => `u\0${tenant}\0${user}
 export const roleRoom = (tenant: string, role: string) => `r\0${tenant}\0${role}`
 export const channelRoom = (tenant: string, channel: string) => `c\0${tenant}\0${channel}`
 
+/** The room of an event aimed at a tenant, a user or a role. */
+export function identityRoom(target: { kind: 'tenant'; tenant: string } | { kind: 'user'; tenant: string; user: string } | { kind: 'role'; tenant: string; role: string }): string {
+  return target.kind === 'tenant' ? tenantRoom(target.tenant) : target.kind === 'user' ? userRoom(target.tenant, target.user) : roleRoom(target.tenant, target.role)
+}
+
 /** A room key taken apart: what a bus needs to decide which cluster traffic this instance wants. */
 export type RoomRef =
   | { kind: 'tenant'; tenant: string }
