@@ -8,6 +8,12 @@ t.test('depth is measured on the raw text, ignoring brackets inside strings', as
   t.equal(jsonDepthExceeds('{"a":[1,[2]]}', 2), true)
   t.equal(jsonDepthExceeds('{"a":"[[[[[[[[[[\\"[[["}', 1), false)
   t.equal(jsonDepthExceeds('['.repeat(1_000_000), 32), true)
+  // brackets inside strings never count, whatever the escapes before a quote
+  t.equal(jsonDepthExceeds('["a\\\\", [[1]]]', 2), true, 'an escaped backslash does not escape the quote after it')
+  t.equal(jsonDepthExceeds('["a\\\\", [[1]]]', 3), false)
+  t.equal(jsonDepthExceeds('["a\\\\\\"[[[[", 1]', 1), false, 'an odd run of backslashes escapes the quote')
+  t.equal(jsonDepthExceeds(`{"big":"${'x['.repeat(40_000)}","deep":[[[1]]]}`, 3), true, 'depth after a long string still counts')
+  t.equal(jsonDepthExceeds('["unterminated [[[[', 1), false, 'an unterminated string is left to JSON.parse')
 })
 
 t.test('forbidden keys are found at any depth, in objects and arrays', async (t) => {
