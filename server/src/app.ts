@@ -70,6 +70,19 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       const err = Object.assign(new Error(`JSON nests deeper than ${config.MAX_JSON_DEPTH} levels`), { statusCode: 400, code: 'TOO_DEEP' })
       return done(err, undefined)
     }
+    // secure-json-parse tests every body with two regular expressions for `__proto__`
+    // and `constructor` keys (escaped or not); a body with neither word and no \u
+    // escape cannot hold one, so it is parsed directly. Anything else, and any
+    // syntax error (for the same error reply), goes through the default parser.
+    if (!text.includes('__proto__') && !text.includes('constructor') && !text.includes('\\u')) {
+      let value: unknown
+      try {
+        value = JSON.parse(text)
+      } catch {
+        return parseJson(request, text, done)
+      }
+      return done(null, value)
+    }
     parseJson(request, text, done)
   })
 

@@ -52,6 +52,13 @@ t.test('malformed, too deep and prototype-polluting bodies are refused with code
   const deep = `{"type":"system_event","tenant":"a","data":{"level":"info","message":"x","details":{"d":${'['.repeat(50_000)}${']'.repeat(50_000)}}}}`
   t.match(await post(deep), { status: 400, body: { code: 'TOO_DEEP' } })
   t.match(await post('{"type":"system_event","tenant":"a","data":{"__proto__":{"admin":true}}}'), { status: 400 })
+  // in free-form data (dashboard_event's `data` is any record), written plainly, with \u escapes, or as constructor.prototype
+  const free = (inner: string) => `{"type":"dashboard_event","tenant":"a","data":{"data":${inner}}}`
+  for (const inner of ['{"__proto__":{"admin":true}}', '{"\\u005f_proto__":{"admin":true}}', '{"constructor":{"prototype":{"admin":true}}}']) {
+    t.match(await post(free(inner)), { status: 400, body: { code: 'MALFORMED_JSON' } }, inner)
+  }
+  // a \u escape or the word constructor in a value is data, not a forbidden key
+  t.match(await post(free('{"note":"caf\\u00e9 constructor __proto__"}')), { status: 200 })
   t.equal(({} as Record<string, unknown>).admin, undefined)
   t.match(await post('x'.repeat(300_000)), { status: 413 })
   const health = await fetch(`${s.http}/health`)
