@@ -19,6 +19,8 @@ export function parseHistoryChannels(spec: string): Array<{ pattern: RegExp; sou
 
 export function historyPolicyResolver(spec: string): (channel: string) => HistoryPolicy | undefined {
   const entries = parseHistoryChannels(spec)
+  // no channel keeps history: nothing to look up per publish
+  if (entries.length === 0) return () => undefined
   const cache = new Map<string, HistoryPolicy | undefined>()
   return (channel) => {
     if (cache.has(channel)) return cache.get(channel)

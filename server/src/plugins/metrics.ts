@@ -4,19 +4,52 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { HubMetrics } from '../realtime/hub.ts'
 
 /**
+ * A counter by one label for the per-event and per-frame paths. prom-client's
+ * `inc` hashes and validates its label object on every call; here a call is
+ * one Map update, and the counts reach the prom-client Counter when it is read
+ * (scrape or `get()`), so what Prometheus sees is exact. Label values are
+ * event or frame types, both bounded (the catalog, the protocol).
+ */
+export class CountByLabel {
+  readonly #pending = new Map<string, number>()
+  readonly counter: Counter<string>
+
+  constructor(registry: Registry, name: string, help: string, label: string) {
+    const pending = this.#pending
+    this.counter = new Counter({
+      name,
+      help,
+      labelNames: [label],
+      registers: [registry],
+      collect() {
+        for (const [value, n] of pending) {
+          if (n === 0) continue
+          this.inc({ [label]: value }, n)
+          pending.set(value, 0)
+        }
+      },
+    })
+  }
+
+  add(value: string, n = 1): void {
+    this.#pending.set(value, (this.#pending.get(value) ?? 0) + n)
+  }
+}
+
+/**
  * Prometheus metrics on a registry of this app's own (never prom-client's
  * global one: two apps in one process, as in tests, must not share counters).
  */
 export class Metrics implements HubMetrics {
   readonly registry = new Registry()
-  readonly messagesIn = new Counter({ name: 'switchboard_ws_messages_in_total', help: 'Client frames accepted, by type', labelNames: ['type'], registers: [this.registry] })
-  readonly messagesOut = new Counter({ name: 'switchboard_ws_messages_out_total', help: 'Event frames written to sockets, by event type', labelNames: ['type'], registers: [this.registry] })
+  readonly messagesIn = new CountByLabel(this.registry, 'switchboard_ws_messages_in_total', 'Client frames accepted, by type', 'type')
+  readonly messagesOut = new CountByLabel(this.registry, 'switchboard_ws_messages_out_total', 'Event frames written to sockets, by event type', 'type')
   readonly errors = new Counter({ name: 'switchboard_ws_errors_total', help: 'Error replies and rejected frames, by code', labelNames: ['code'], registers: [this.registry] })
   readonly timeouts = new Counter({ name: 'switchboard_ws_timeouts_total', help: 'Connections closed by the sweep, by kind (heartbeat, auth, token)', labelNames: ['kind'], registers: [this.registry] })
   readonly droppedMessages = new Counter({ name: 'switchboard_dropped_messages_total', help: 'Messages dropped, by reason', labelNames: ['reason'], registers: [this.registry] })
   readonly slowConsumers = new Counter({ name: 'switchboard_ws_slow_consumer_closes_total', help: 'Connections closed because their outbound buffer overflowed', registers: [this.registry] })
   readonly sendErrors = new Counter({ name: 'switchboard_ws_send_errors_total', help: 'Socket writes that failed', registers: [this.registry] })
-  readonly publishes = new Counter({ name: 'switchboard_publish_total', help: 'Events published, by type', labelNames: ['type'], registers: [this.registry] })
+  readonly publishes = new CountByLabel(this.registry, 'switchboard_publish_total', 'Events published, by type', 'type')
   readonly publishToSend = new Histogram({
     name: 'switchboard_publish_to_send_seconds',
     help: 'Time from publish accepted to the frame written to every local recipient',
@@ -42,7 +75,7 @@ export class Metrics implements HubMetrics {
   }
 
   delivered(type: string, recipients: number, latencyMs: number): void {
-    if (recipients > 0) this.messagesOut.inc({ type }, recipients)
+    if (recipients > 0) this.messagesOut.add(type, recipients)
     this.publishToSend.observe(latencyMs / 1000)
   }
   dropped(reason: string, count: number): void {

@@ -72,7 +72,7 @@ async function realtimePlugin(app: FastifyInstance, opts: RealtimePluginOptions)
     history: opts.history,
     historyPolicy: opts.historyPolicy,
     channelAccess,
-    countIn: (type) => metrics.messagesIn.inc({ type }),
+    countIn: (type) => metrics.messagesIn.add(type),
     countRejected: (code) => metrics.errors.inc({ code }),
     routingSettled: () => bus.settled?.(),
   }

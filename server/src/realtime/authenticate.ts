@@ -39,7 +39,7 @@ export function completeAuthentication(ctx: RealtimeContext, c: Connection, prin
 export function sendAuthSuccess(c: Connection, p: Principal, requestId: string | undefined): void {
   c.send({
     type: 'auth_success',
-    ...(requestId === undefined ? {} : { id: requestId }),
+    id: requestId,
     connectionId: c.id,
     user: p.user,
     tenant: p.tenant,

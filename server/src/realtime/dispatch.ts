@@ -47,7 +47,8 @@ export class Dispatcher {
     connection.alive = true
     connection.messagesIn++
     ctx.hub.stats.totalMessagesReceived++
-    const text = isBinary ? null : Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : Buffer.from(raw as Buffer).toString('utf8')
+    // a Buffer is decoded where it lies (Buffer.from would copy it first)
+    const text = isBinary ? null : Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : raw instanceof ArrayBuffer ? Buffer.from(raw).toString('utf8') : raw.toString('utf8')
     if (text === null) return this.#reject(connection, 'INVALID_FRAME', 'Binary frames are not part of the protocol; send JSON text', undefined)
 
     if (jsonDepthExceeds(text, ctx.settings.maxJsonDepth)) {

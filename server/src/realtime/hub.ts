@@ -12,7 +12,8 @@ export interface DeliveryStats {
   totalMessagesSent: number
   totalBroadcasts: number
   totalSendErrors: number
-  lastBroadcastAt: string | null
+  /** Epoch ms (formatted when read: a Date per broadcast is not worth it). */
+  lastBroadcastAt: number | null
   totalMessagesReceived: number
   totalDropped: number
   heartbeatTimeouts: number
@@ -215,7 +216,7 @@ export class Hub {
     if (sent > 0) {
       this.stats.totalMessagesSent += sent
       this.stats.totalBroadcasts++
-      this.stats.lastBroadcastAt = new Date().toISOString()
+      this.stats.lastBroadcastAt = Date.now()
     }
     if (frame !== undefined) this.#metrics.delivered(event.type, sent, performance.timeOrigin + performance.now() - event.publishedAt)
     return sent

@@ -7,13 +7,16 @@ import { textFrame } from './frame-writer.ts'
  * {type, id, ts, channel?, offset?, epoch?, data}.
  */
 export function encodePush(event: HubEvent): Buffer {
-  const channel = event.target.kind === 'channel' ? event.target.channel : undefined
+  // one object literal of fixed shape: JSON.stringify leaves out the fields that
+  // are undefined (no channel, no history), which spreading them in would cost a
+  // slow property definition per event
   const frame = {
     type: event.type,
     id: event.id,
     ts: event.ts,
-    ...(channel === undefined ? {} : { channel }),
-    ...(event.offset === undefined ? {} : { offset: event.offset, epoch: event.epoch }),
+    channel: event.target.kind === 'channel' ? event.target.channel : undefined,
+    offset: event.offset,
+    epoch: event.offset === undefined ? undefined : event.epoch,
     data: event.data,
   }
   return textFrame(JSON.stringify(frame))

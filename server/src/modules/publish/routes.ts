@@ -41,7 +41,7 @@ export async function publishRoutes(app: FastifyInstance): Promise<void> {
 
   async function publishOne(body: PublishBody, target: Target): Promise<PublishResponse> {
     const event = await app.publisher.publish({ type: body.type, data: body.data, target })
-    app.metrics.publishes.inc({ type: event.type })
+    app.metrics.publishes.add(event.type)
     return answer(body, target, event)
   }
 
@@ -120,6 +120,7 @@ function targetOf(body: PublishBody, index?: number): Target {
   return { kind: 'tenant', tenant: body.tenant }
 }
 
+/** Fixed shape: the response serialiser leaves out `offset`/`epoch` when the channel keeps no history. */
 function answer(body: PublishBody, target: Target, event: HubEvent): PublishResponse {
   return {
     id: event.id,
@@ -127,6 +128,7 @@ function answer(body: PublishBody, target: Target, event: HubEvent): PublishResp
     ts: event.ts,
     tenant: body.tenant,
     target: describeTarget(target),
-    ...(event.offset === undefined ? {} : { offset: event.offset, epoch: event.epoch }),
+    offset: event.offset,
+    epoch: event.offset === undefined ? undefined : event.epoch,
   }
 }

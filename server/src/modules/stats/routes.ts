@@ -22,7 +22,7 @@ export function broadcastMetrics(hub: Hub): BroadcastMetrics {
     total_messages_sent: hub.stats.totalMessagesSent,
     total_broadcasts: hub.stats.totalBroadcasts,
     total_send_errors: hub.stats.totalSendErrors,
-    last_broadcast_at: hub.stats.lastBroadcastAt,
+    last_broadcast_at: hub.stats.lastBroadcastAt === null ? null : new Date(hub.stats.lastBroadcastAt).toISOString(),
   }
 }
 

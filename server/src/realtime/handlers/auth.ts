@@ -12,7 +12,7 @@ export const authHandler: FrameHandler<AuthFrame> = {
     const result = ctx.verifyToken(frame.token)
     const current = c.principal
     if (!result.ok) {
-      c.send({ type: 'auth_error', ...(frame.id === undefined ? {} : { id: frame.id }), code: result.code, message: result.message })
+      c.send({ type: 'auth_error', id: frame.id, code: result.code, message: result.message })
       ctx.countRejected(result.code)
       // a failed refresh leaves a live connection as it was: its old token still rules
       if (current === null) c.close(CLOSE_CODES.AUTH_FAILED, 'authentication failed')

@@ -5,7 +5,7 @@ import type { FrameHandler } from '../dispatch.ts'
 export const pingHandler: FrameHandler<PingFrame> = {
   requiresAuth: false,
   handle(_ctx, c, frame) {
-    c.send({ type: 'pong', ...(frame.id === undefined ? {} : { id: frame.id }), ts: Date.now() })
+    c.send({ type: 'pong', id: frame.id, ts: Date.now() })
   },
 }
 

@@ -75,13 +75,8 @@ export const subscribeHandler: FrameHandler<SubscribeFrame> = {
       const r = results[i]!
       return { channel, recovered: r.recovered, position: r.position, replayed: r.recovered ? r.events.length : 0 }
     })
-    c.send({
-      type: 'subscribed',
-      ...(frame.id === undefined ? {} : { id: frame.id }),
-      channels: granted,
-      denied,
-      ...(recovery.length > 0 ? { recovery } : {}),
-    })
+    // fields left undefined are not serialised (cheaper than spreading optional ones in)
+    c.send({ type: 'subscribed', id: frame.id, channels: granted, denied, recovery: recovery.length > 0 ? recovery : undefined })
 
     recovering.forEach(({ channel, sub }, i) => flushRecovery(c, channel, sub, results[i]!))
   },

@@ -7,6 +7,6 @@ export const unsubscribeHandler: FrameHandler<UnsubscribeFrame> = {
     const removed = [...new Set(frame.channels)].filter((ch) => c.subscriptionState.has(ch))
     for (const ch of removed) ctx.hub.unsubscribe(c, ch)
     if (removed.length > 0) ctx.hub.notify('unsubscribed', c, removed)
-    c.send({ type: 'unsubscribed', ...(frame.id === undefined ? {} : { id: frame.id }), channels: removed })
+    c.send({ type: 'unsubscribed', id: frame.id, channels: removed })
   },
 }
