@@ -11,6 +11,8 @@ export interface BenchOptions {
   profileDir: string | undefined
   /** Run Switchboard from this commit (git ref) rather than the working tree. */
   snapshot: string | undefined
+  /** Every case this many times, contenders interleaved within each round (medians reported). */
+  rounds: number
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -21,6 +23,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --workers <n>           client-worker processes (default 2)
   --profile <dir>         CPU-profile each server during S1/S5's measured phases and S4's connects into <dir>
   --snapshot <ref>        run Switchboard from a commit (git archive to a temp dir), not the working tree
+  --rounds <n>            run every case n times, contenders interleaved within each round; report medians
+                          and the median of the per-round ratios (default 1)
   --help`
 
 export class UsageError extends Error {
@@ -28,7 +32,7 @@ export class UsageError extends Error {
 }
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
-  const o: BenchOptions = { quick: false, only: undefined, contenders: [...CONTENDER_IDS], json: undefined, workers: 2, profileDir: undefined, snapshot: undefined }
+  const o: BenchOptions = { quick: false, only: undefined, contenders: [...CONTENDER_IDS], json: undefined, workers: 2, profileDir: undefined, snapshot: undefined, rounds: 1 }
   let contendersGiven = false
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
@@ -70,6 +74,12 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       case '--snapshot':
         o.snapshot = value()
         break
+      case '--rounds': {
+        const n = Number(value())
+        if (!Number.isInteger(n) || n < 1 || n > 9) throw new UsageError('--rounds takes a whole number from 1 to 9')
+        o.rounds = n
+        break
+      }
       case '--help':
       case '-h':
         return 'help'

@@ -52,9 +52,9 @@ type CaseSpec = { name: string } & Record<string, unknown>
  * running (--quick runs every scenario on one server per contender) and is
  * left running; otherwise it is started for this case and stopped after it.
  */
-async function runCase(ctx: RunContext, s: AnyScenario, spec: CaseSpec, id: ContenderId, shared?: Contender): Promise<RunRecord> {
+async function runCase(ctx: RunContext, s: AnyScenario, spec: CaseSpec, id: ContenderId, round: number, shared?: Contender): Promise<RunRecord> {
   const started = performance.now()
-  const record: RunRecord = { scenario: s.id, case: spec.name, contender: id, seconds: 0 }
+  const record: RunRecord = { scenario: s.id, case: spec.name, contender: id, round, seconds: 0 }
   const known = unavailable.get(id)
   if (known) return { ...record, skipped: known }
   let contender: Contender | undefined = shared
@@ -92,17 +92,29 @@ async function runCase(ctx: RunContext, s: AnyScenario, spec: CaseSpec, id: Cont
   }
   record.seconds = (performance.now() - started) / 1000
   const what = record.result ? 'done' : record.skipped ? `skipped: ${record.skipped}` : `ERROR: ${record.error?.split('\n')[0]}`
-  log(`${s.id} ${spec.name} ${id}: ${what} (${record.seconds.toFixed(1)} s: ${phases.join(', ')})`)
+  const nth = ctx.options.rounds > 1 ? ` round ${round}` : ''
+  log(`${s.id} ${spec.name} ${id}${nth}: ${what} (${record.seconds.toFixed(1)} s: ${phases.join(', ')})`)
   if (record.error?.includes('\n')) log(record.error)
   return record
 }
 
-/** Full runs: scenario by scenario, contenders interleaved case by case, each on a fresh server. */
+/** Each round starts with the next contender, so none always runs first (on the coolest machine). */
+function rotated<T>(list: readonly T[], round: number): T[] {
+  const k = (round - 1) % list.length
+  return [...list.slice(k), ...list.slice(0, k)]
+}
+
+/**
+ * Full runs: scenario by scenario, contenders interleaved case by case (and
+ * round by round with --rounds), each on a fresh server.
+ */
 async function runInterleaved(ctx: RunContext, scenarios: AnyScenario[], fdLimit: number, done: (s: AnyScenario, rs: RunRecord[]) => void): Promise<void> {
   for (const s of scenarios) {
     const mine: RunRecord[] = []
     for (const spec of s.cases(ctx.options, fdLimit)) {
-      for (const id of ctx.options.contenders) mine.push(await runCase(ctx, s, spec, id))
+      for (let round = 1; round <= ctx.options.rounds; round++) {
+        for (const id of rotated(ctx.options.contenders, round)) mine.push(await runCase(ctx, s, spec, id, round))
+      }
     }
     done(s, mine)
   }
@@ -115,7 +127,7 @@ async function runInterleaved(ctx: RunContext, scenarios: AnyScenario[], fdLimit
  */
 async function runShared(ctx: RunContext, scenarios: AnyScenario[], fdLimit: number, done: (s: AnyScenario, rs: RunRecord[]) => void): Promise<void> {
   const bySc = new Map<AnyScenario, RunRecord[]>(scenarios.map((s) => [s, []]))
-  for (const id of ctx.options.contenders) {
+  for (let round = 1; round <= ctx.options.rounds; round++) for (const id of rotated(ctx.options.contenders, round)) {
     let contender: Contender | undefined
     try {
       contender = await startContender(id, { secret: ctx.loadgen.secret, switchboardRoot: ctx.switchboardRoot })
@@ -124,7 +136,7 @@ async function runShared(ctx: RunContext, scenarios: AnyScenario[], fdLimit: num
       else unavailable.set(id, `failed to start: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`)
     }
     try {
-      for (const s of scenarios) for (const spec of s.cases(ctx.options, fdLimit)) bySc.get(s)!.push(await runCase(ctx, s, spec, id, contender))
+      for (const s of scenarios) for (const spec of s.cases(ctx.options, fdLimit)) bySc.get(s)!.push(await runCase(ctx, s, spec, id, round, contender))
     } finally {
       await contender?.stop().catch(() => {})
     }
