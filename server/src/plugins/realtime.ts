@@ -17,6 +17,7 @@ import { subscribeHandler } from '../realtime/handlers/subscribe.ts'
 import { unsubscribeHandler } from '../realtime/handlers/unsubscribe.ts'
 import { Heartbeat } from '../realtime/heartbeat.ts'
 import { Hub } from '../realtime/hub.ts'
+import { WriteBatch } from '../realtime/write-batch.ts'
 import type { Principal } from './auth.ts'
 
 declare module 'fastify' {
@@ -75,6 +76,7 @@ async function realtimePlugin(app: FastifyInstance, opts: RealtimePluginOptions)
     countIn: (type) => metrics.messagesIn.add(type),
     countRejected: (code) => metrics.errors.inc({ code }),
     routingSettled: () => bus.settled?.(),
+    writes: new WriteBatch(),
   }
   // a bus that routes by topic (Redis) follows the hub's rooms
   if (bus.interest !== undefined) hub.onRoomChange((room, active) => bus.interest!(room, active))
@@ -151,6 +153,7 @@ async function realtimePlugin(app: FastifyInstance, opts: RealtimePluginOptions)
     instanceId: opts.instanceId,
     onSlowConsumer: () => metrics.slowConsumer(),
     onSendError: () => metrics.sendError(),
+    onDropped: (frames) => metrics.dropped('connection_closed', frames),
   })
 
   app.addHook('onReady', async () => heartbeat.start())

@@ -3,7 +3,7 @@ import { ERROR_CODES } from '@switchboard/shared'
 import type { WebSocket } from 'ws'
 import type { Principal } from '../plugins/auth.ts'
 import type { ConnectionInfo } from './connection-observer.ts'
-import { writeFrame, writeOwnText } from './frame-writer.ts'
+import { writeFrame, writeFrames, writeOwnText } from './frame-writer.ts'
 import { Subscriptions } from './subscriptions.ts'
 
 export interface ConnectionLimits {
@@ -16,7 +16,14 @@ export interface ConnectionLimits {
 export interface ConnectionSink {
   onSlowConsumer(connection: Connection): void
   onSendError(connection: Connection): void
+  /** Frames collected this turn could not be written: the socket closed first. */
+  onDropped(connection: Connection, frames: number): void
+  /** The connection holds frames to write at the end of this turn (write-batch.ts). */
+  flushLater(connection: Connection): void
 }
+
+/** Queued bytes past which a connection writes its queue at once (one write, then queues again). */
+const FLUSH_AT_BYTES = 65_536
 
 /** Live events held back during one recovery; past this the client is too far behind. */
 export const MAX_PENDING = 10_000
@@ -40,6 +47,9 @@ export class Connection implements ConnectionInfo {
   closingState: { since: number; code: number | undefined; reason: string | undefined } | undefined
   readonly limits: ConnectionLimits
   messagesOut = 0
+  /** Pushes of this turn not written yet: one frame, or several in order (write-batch.ts). */
+  #pending: Buffer | Buffer[] | undefined = undefined
+  #pendingBytes = 0
   readonly sink: ConnectionSink
 
   readonly id: string
@@ -100,36 +110,86 @@ export class Connection implements ConnectionInfo {
 
   /**
    * Writes a complete text frame (`textFrame`), usually one shared by every
-   * recipient of a broadcast. Past the outbound limit the client is a slow
-   * consumer: it is closed (4101) rather than let its buffer grow without bound.
+   * recipient of a broadcast. With `queue` (a broadcast, a replay: more frames
+   * are likely this turn) the frame waits for the end of the event-loop turn
+   * and leaves with the turn's other frames in one write (write-batch.ts); a
+   * frame also queues behind frames already queued, so order holds. Past the
+   * outbound limit the client is a slow consumer: it is closed (4101) rather
+   * than let its buffer grow without bound.
    */
-  sendFrame(frame: Buffer): boolean {
-    return this.#write(frame.length, frame)
+  sendFrame(frame: Buffer, queue = false): boolean {
+    if (!this.#mayWrite(frame.length)) return false
+    const pending = this.#pending
+    if (pending === undefined) {
+      if (!queue) return this.#writeNow(frame)
+      this.#pending = frame
+      this.sink.flushLater(this)
+    } else if (Array.isArray(pending)) pending.push(frame)
+    else this.#pending = [pending, frame]
+    this.#pendingBytes += frame.length
+    this.messagesOut++
+    // a long replay or large frames go out as they accumulate, not all at the end of the turn
+    if (this.#pendingBytes >= FLUSH_AT_BYTES) this.flushPending()
+    return true
   }
 
-  /** A frame for this connection alone (a reply, welcome, error). */
-  send(frame: ServerFrame): boolean {
-    const text = JSON.stringify(frame)
-    // UTF-16 length: the byte length within a factor of three, exact for ASCII; enough for the guard
-    return this.#write(text.length, text)
-  }
-
-  /** A built frame (Buffer) or the JSON text of a frame of its own (string). */
-  #write(size: number, data: Buffer | string): boolean {
-    if (!this.isOpen) return false
-    if (this.socket.bufferedAmount + size > this.limits.outboundBufferBytes) {
-      this.sink.onSlowConsumer(this)
-      return false
-    }
+  #writeNow(frame: Buffer): boolean {
     try {
-      if (typeof data === 'string') writeOwnText(this.socket, data)
-      else writeFrame(this.socket, data)
+      writeFrame(this.socket, frame)
     } catch {
       this.sink.onSendError(this)
       return false
     }
     this.messagesOut++
     return true
+  }
+
+  /** A frame for this connection alone (a reply, welcome, error), written now, after anything queued. */
+  send(frame: ServerFrame): boolean {
+    const text = JSON.stringify(frame)
+    // UTF-16 length: the byte length within a factor of three, exact for ASCII; enough for the guard
+    if (!this.#mayWrite(text.length)) return false
+    // a reply never overtakes an event pushed earlier in the turn
+    this.flushPending()
+    try {
+      writeOwnText(this.socket, text)
+    } catch {
+      this.sink.onSendError(this)
+      return false
+    }
+    this.messagesOut++
+    return true
+  }
+
+  /** Writes the frames queued this turn, in one syscall when there are several. */
+  flushPending(): void {
+    const pending = this.#pending
+    if (pending === undefined) return
+    this.#pending = undefined
+    this.#pendingBytes = 0
+    if (this.socket.readyState !== 1) return this.#dropped(pending)
+    try {
+      if (Array.isArray(pending)) writeFrames(this.socket, pending)
+      else writeFrame(this.socket, pending)
+    } catch {
+      this.sink.onSendError(this)
+    }
+  }
+
+  /** Open, and `size` more bytes stay under the outbound limit (else: slow consumer). */
+  #mayWrite(size: number): boolean {
+    if (!this.isOpen) return false
+    if (this.socket.bufferedAmount + this.#pendingBytes + size > this.limits.outboundBufferBytes) {
+      this.sink.onSlowConsumer(this)
+      return false
+    }
+    return true
+  }
+
+  #dropped(pending: Buffer | Buffer[]): void {
+    const n = Array.isArray(pending) ? pending.length : 1
+    this.messagesOut -= n
+    this.sink.onDropped(this, n)
   }
 
   sendError(code: ErrorCode, message: string | undefined, requestId: string | undefined, details?: Array<{ path: string; message: string }>): string {
@@ -157,6 +217,8 @@ export class Connection implements ConnectionInfo {
 
   close(code: number, reason: string): void {
     if (this.closingState !== undefined) return
+    // this turn's frames leave before the close frame
+    this.flushPending()
     this.closingState = { since: Date.now(), code, reason }
     try {
       this.socket.close(code, reason)
@@ -167,6 +229,10 @@ export class Connection implements ConnectionInfo {
 
   terminate(): void {
     this.closingState ??= { since: Date.now(), code: undefined, reason: undefined }
+    const pending = this.#pending
+    this.#pending = undefined
+    this.#pendingBytes = 0
+    if (pending !== undefined) this.#dropped(pending)
     this.socket.terminate()
   }
 }

@@ -4,6 +4,7 @@ import type { HistoryPolicy, HistoryStore } from '../history/history.ts'
 import type { Principal, VerifyResult } from '../plugins/auth.ts'
 import type { Connection } from './connection.ts'
 import type { Hub } from './hub.ts'
+import type { WriteBatch } from './write-batch.ts'
 
 /** Settings the realtime layer reads; a slice of Config. */
 export interface RealtimeSettings {
@@ -28,6 +29,8 @@ export interface RealtimeContext {
   /** Counts frames by type for metrics. */
   countIn(type: string): void
   countRejected(code: string): void
+  /** Pushes are written at the end of each event-loop turn, several to a socket in one write. */
+  writes: WriteBatch
   /**
    * Cluster routing: a promise that resolves once the bus receives the traffic
    * of every room joined so far (bounded wait, never rejects), or undefined

@@ -5,8 +5,9 @@ import type { WebSocket } from 'ws'
  * Outgoing frames are built by Switchboard, not by ws: a frame is a complete
  * unmasked WebSocket text frame (header + UTF-8 payload) in one Buffer. A
  * broadcast builds its frame once and writes that same Buffer to every
- * recipient, one socket write each (what a hand-tuned raw ws server does);
- * replies are written straight into their frame with no intermediate payload.
+ * recipient (what a hand-tuned raw ws server does), the frames one socket gets
+ * in one event-loop turn in one write (write-batch.ts); replies are written
+ * straight into their frame with no intermediate payload.
  *
  * Writing to the TCP socket directly is what ws's own Sender does for an
  * unfragmented frame when it is idle; this checks that it is (`_state`), since
@@ -32,6 +33,18 @@ export function writeFrame(socket: WebSocket, frame: Buffer): void {
   const tcp = idleSocket(socket)
   if (tcp !== undefined) tcp.write(frame)
   else socket.send(payloadOf(frame), TEXT)
+}
+
+/** Writes complete text frames in order, in one syscall (writev) when ws's Sender is idle. */
+export function writeFrames(socket: WebSocket, frames: readonly Buffer[]): void {
+  const tcp = idleSocket(socket)
+  if (tcp === undefined) {
+    for (const frame of frames) socket.send(payloadOf(frame), TEXT)
+    return
+  }
+  tcp.cork()
+  for (const frame of frames) tcp.write(frame)
+  tcp.uncork()
 }
 
 /** Writes `text` as a frame of its own (replies, welcome, errors). */

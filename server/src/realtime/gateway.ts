@@ -18,6 +18,8 @@ export interface GatewayOptions {
   instanceId: string
   onSlowConsumer(): void
   onSendError(): void
+  /** Pushes dropped because their connection closed before they were written. */
+  onDropped(frames: number): void
 }
 
 const CONNECTION = Symbol('switchboard.connection')
@@ -74,6 +76,14 @@ export async function realtimeGateway(app: FastifyInstance, opts: GatewayOptions
       ctx.hub.stats.totalSendErrors++
       opts.onSendError()
       ctx.log.debug({ connectionId: c.id }, 'send failed')
+    },
+    onDropped(c: Connection, frames: number) {
+      ctx.hub.stats.totalDropped += frames
+      opts.onDropped(frames)
+      ctx.log.debug({ connectionId: c.id, frames }, 'pushes dropped: the connection closed before they were written')
+    },
+    flushLater(c: Connection) {
+      ctx.writes.add(c)
     },
   }
 

@@ -78,7 +78,7 @@ export class Heartbeat {
         continue
       }
       c.alive = false
-      c.sendFrame(ping)
+      c.sendFrame(ping, true)
       try {
         c.socket.ping()
       } catch {

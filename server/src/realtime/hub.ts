@@ -209,7 +209,7 @@ export class Hub {
         if (this.#systemChannels.has(t.channel)) sent += this.#sendChannel(channelRoom(ALL_TENANTS, t.channel), event, encoded)
         break
       case 'all':
-        for (const c of this.connections.values()) if (c.principal !== null && c.sendFrame(encoded())) sent++
+        for (const c of this.connections.values()) if (c.principal !== null && c.sendFrame(encoded(), true)) sent++
         break
     }
     // reference 002 counts broadcasts that reached someone; an event to an empty room is not one
@@ -284,8 +284,9 @@ export class Hub {
     if (members === undefined) return 0
     const frame = encoded()
     if (!(members instanceof Set)) return members.sendFrame(frame) ? 1 : 0
+    const queue = members.size >= QUEUE_FROM
     let sent = 0
-    for (const c of members) if (c.sendFrame(frame)) sent++
+    for (const c of members) if (c.sendFrame(frame, queue)) sent++
     return sent
   }
 
@@ -293,9 +294,10 @@ export class Hub {
     const members = this.#channelRooms.get(room)
     if (members === undefined) return 0
     const frame = encoded()
-    if (!(members instanceof Set)) return sendOnChannel(members, event, frame) ? 1 : 0
+    if (!(members instanceof Set)) return sendOnChannel(members, event, frame, false) ? 1 : 0
+    const queue = members.size >= QUEUE_FROM
     let sent = 0
-    for (const sub of members) if (sendOnChannel(sub, event, frame)) sent++
+    for (const sub of members) if (sendOnChannel(sub, event, frame, queue)) sent++
     return sent
   }
 
@@ -325,11 +327,19 @@ export class Hub {
   }
 }
 
+/**
+ * From this many recipients a push is queued for the end of the turn instead
+ * of written at once (write-batch.ts). The end-of-turn flush costs a few µs per
+ * turn: nothing against a broadcast's writes, which it can share between the
+ * turn's events; a push to a few sockets is written at once.
+ */
+const QUEUE_FROM = 16
+
 /** One member, or a Set of two or more. */
 type Members<M> = M | Set<M>
 
 /** A channel event to one subscription: its filters, a pending recovery replay, and duplicate suppression apply. */
-function sendOnChannel(sub: Subscription, event: HubEvent, frame: Buffer): boolean {
+function sendOnChannel(sub: Subscription, event: HubEvent, frame: Buffer, queue: boolean): boolean {
   if (sub.filters !== undefined && !passesFilters(sub.filters, event.data)) return false
   if (sub.pending !== undefined) {
     // one past the cap marks the overflow; the recovery flush then closes the client
@@ -343,7 +353,7 @@ function sendOnChannel(sub: Subscription, event: HubEvent, frame: Buffer): boole
       last.offset = event.offset
     } else sub.last = { offset: event.offset, epoch: event.epoch! }
   }
-  return sub.connection.sendFrame(frame)
+  return sub.connection.sendFrame(frame, queue)
 }
 
 function bump(map: Map<string, number>, key: string, by: number): void {

@@ -5,10 +5,12 @@ import { Connection } from '../../src/realtime/connection.ts'
 import type { HubEvent, Target } from '../../src/realtime/event.ts'
 import { Hub } from '../../src/realtime/hub.ts'
 import type { RoomRef } from '../../src/realtime/rooms.ts'
+import { WriteBatch } from '../../src/realtime/write-batch.ts'
 
 const metrics = { delivered() {}, dropped() {}, sendError() {}, slowConsumer() {} }
 const limits = { outboundBufferBytes: 1 << 20, messagesPerMinute: 1000, maxInvalidFrames: 10 }
-const sink = { onSlowConsumer() {}, onSendError() {} }
+const batch = new WriteBatch()
+const sink = { onSlowConsumer() {}, onSendError() {}, onDropped() {}, flushLater: (c: Connection) => batch.add(c) }
 const principal = (user: string): Principal => ({ user, tenant: 'acme', roles: ['user'], isAdmin: false, isTenantAdmin: false, isService: false, expiresAt: null })
 
 let seq = 0

@@ -45,6 +45,13 @@ export async function publishRoutes(app: FastifyInstance): Promise<void> {
     return answer(body, target, event)
   }
 
+  /** The answer leaves once this turn's pushes are written (write-batch.ts says why). */
+  async function afterWrites<T>(answer: T): Promise<T> {
+    const written = app.realtime.writes.written()
+    if (written !== undefined) await written
+    return answer
+  }
+
   app.post<{ Body: PublishBody }>(
     '/api/publish',
     {
@@ -55,7 +62,7 @@ export async function publishRoutes(app: FastifyInstance): Promise<void> {
       const body = request.body
       mayPublish(request.principal!, body.tenant)
       await takeRate(reply, body.tenant, 1)
-      return publishOne(body, targetOf(body))
+      return afterWrites(await publishOne(body, targetOf(body)))
     },
   )
 
@@ -92,7 +99,7 @@ export async function publishRoutes(app: FastifyInstance): Promise<void> {
           ])
         }
       }
-      return { events: answers }
+      return afterWrites({ events: answers })
     },
   )
 }

@@ -87,7 +87,7 @@ function flushRecovery(c: Connection, channel: string, sub: Subscription, result
   let last = result.position.offset
   if (result.recovered) {
     for (const event of result.events) {
-      c.sendFrame(encodePush(event))
+      c.sendFrame(encodePush(event), true)
       if (event.offset !== undefined) last = event.offset
     }
   }
@@ -100,7 +100,7 @@ function flushRecovery(c: Connection, channel: string, sub: Subscription, result
   for (const p of pending) {
     if (p.offset !== undefined && p.offset <= last) continue
     if (p.offset !== undefined) last = p.offset
-    c.sendFrame(p.frame)
+    c.sendFrame(p.frame, true)
   }
   // from here on the hub sends this channel's events only past this position
   sub.last = { offset: last, epoch: result.position.epoch }
