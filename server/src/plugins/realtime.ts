@@ -51,7 +51,8 @@ async function realtimePlugin(app: FastifyInstance, opts: RealtimePluginOptions)
   const { config, bus } = opts
   const metrics = app.metrics
   const systemChannels = new Set(Object.keys(RESTRICTED_CHANNELS))
-  const hub = new Hub({ systemChannels, metrics })
+  const writes = new WriteBatch()
+  const hub = new Hub({ systemChannels, metrics, writes })
 
   const channelAccess = (p: Principal, channel: string): ErrorCode | null => {
     if (RESTRICTED_CHANNELS[channel] !== undefined && !p.isAdmin && !p.isTenantAdmin) return 'FORBIDDEN_CHANNEL'
@@ -76,7 +77,7 @@ async function realtimePlugin(app: FastifyInstance, opts: RealtimePluginOptions)
     countIn: (type) => metrics.messagesIn.add(type),
     countRejected: (code) => metrics.errors.inc({ code }),
     routingSettled: () => bus.settled?.(),
-    writes: new WriteBatch(),
+    writes,
   }
   // a bus that routes by topic (Redis) follows the hub's rooms
   if (bus.interest !== undefined) hub.onRoomChange((room, active) => bus.interest!(room, active))

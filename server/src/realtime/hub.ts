@@ -7,6 +7,7 @@ import type { Subscription } from './subscriptions.ts'
 import type { HubEvent, Target } from './event.ts'
 import { encodePush } from './push-frame.ts'
 import { ALL_TENANTS, channelRoom, identityRoom, parseRoom, roleRoom, tenantRoom, userRoom, type RoomRef } from './rooms.ts'
+import type { WriteBatch } from './write-batch.ts'
 
 export interface DeliveryStats {
   totalMessagesSent: number
@@ -63,9 +64,13 @@ export class Hub {
   readonly #roles = new Map<string, number>()
   readonly #tenants = new Map<string, number>()
 
-  constructor(opts: { systemChannels: Iterable<string>; metrics: HubMetrics }) {
+  /** Decides which broadcasts queue their frames for the end of the turn (none without it). */
+  readonly #writes: WriteBatch | undefined
+
+  constructor(opts: { systemChannels: Iterable<string>; metrics: HubMetrics; writes?: WriteBatch }) {
     this.#systemChannels = new Set(opts.systemChannels)
     this.#metrics = opts.metrics
+    this.#writes = opts.writes
   }
 
   addObserver(observer: ConnectionObserver): void {
@@ -208,9 +213,11 @@ export class Hub {
         sent = this.#sendChannel(channelRoom(t.tenant, t.channel), event, encoded)
         if (this.#systemChannels.has(t.channel)) sent += this.#sendChannel(channelRoom(ALL_TENANTS, t.channel), event, encoded)
         break
-      case 'all':
-        for (const c of this.connections.values()) if (c.principal !== null && c.sendFrame(encoded(), true)) sent++
+      case 'all': {
+        const queue = this.#queue(this.connections.size)
+        for (const c of this.connections.values()) if (c.principal !== null && c.sendFrame(encoded(), queue)) sent++
         break
+      }
     }
     // reference 002 counts broadcasts that reached someone; an event to an empty room is not one
     if (sent > 0) {
@@ -284,7 +291,7 @@ export class Hub {
     if (members === undefined) return 0
     const frame = encoded()
     if (!(members instanceof Set)) return members.sendFrame(frame) ? 1 : 0
-    const queue = members.size >= QUEUE_FROM
+    const queue = this.#queue(members.size)
     let sent = 0
     for (const c of members) if (c.sendFrame(frame, queue)) sent++
     return sent
@@ -295,10 +302,14 @@ export class Hub {
     if (members === undefined) return 0
     const frame = encoded()
     if (!(members instanceof Set)) return sendOnChannel(members, event, frame, false) ? 1 : 0
-    const queue = members.size >= QUEUE_FROM
+    const queue = this.#queue(members.size)
     let sent = 0
     for (const sub of members) if (sendOnChannel(sub, event, frame, queue)) sent++
     return sent
+  }
+
+  #queue(recipients: number): boolean {
+    return recipients >= QUEUE_FROM && this.#writes !== undefined && this.#writes.queueBroadcast()
   }
 
   #join<M extends object>(rooms: Map<string, Members<M>>, room: string, member: M): void {
@@ -328,10 +339,11 @@ export class Hub {
 }
 
 /**
- * From this many recipients a push is queued for the end of the turn instead
- * of written at once (write-batch.ts). The end-of-turn flush costs a few µs per
- * turn: nothing against a broadcast's writes, which it can share between the
- * turn's events; a push to a few sockets is written at once.
+ * A push to this many recipients or more is a broadcast: after the first of a
+ * turn, broadcasts queue their frames for the end of the turn (write-batch.ts).
+ * The end-of-turn flush costs a few µs per turn, nothing against a broadcast's
+ * writes, which it shares between the turn's events; a push to a few sockets
+ * is written at once.
  */
 const QUEUE_FROM = 16
 

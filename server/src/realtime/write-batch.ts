@@ -1,17 +1,18 @@
 /**
- * Broadcast pushes are not written to a socket the moment they are delivered:
- * a connection collects the frames of one event-loop turn and writes them at
- * the end of it, all in one syscall (what uWebSockets calls corking). Under
- * load the server handles several publishes per turn (every request that
- * arrived while it was busy), and each recipient then costs one write for all
- * of them instead of one per event; on loopback and on real networks alike the
- * syscall, not the JavaScript, is most of a delivery's cost.
+ * Under load, broadcast pushes are not written to a socket the moment they are
+ * delivered: a connection collects the frames of one event-loop turn and
+ * writes them at the end of it, all in one syscall (what uWebSockets calls
+ * corking). A busy server handles several publishes per turn (every request
+ * that arrived while it was busy), and each recipient then costs two writes
+ * per turn instead of one per event; on loopback and on real networks alike
+ * the syscall, not the JavaScript, is most of a delivery's cost.
  *
- * The flush runs from `setImmediate`, i.e. after every I/O callback of the
- * current poll phase, so publishes that arrived together share it. It costs a
- * few µs per turn, which a broadcast (hub.ts QUEUE_FROM recipients and up), a
- * recovery replay or the heartbeat sweep repays many times over; a push to one
- * or a few sockets is written at once (connection.ts `sendFrame`).
+ * The first broadcast of a turn is written at once (`queueBroadcast`), so at
+ * low rates, where each event has its turn to itself, nothing waits. The
+ * flush runs from `setImmediate`, i.e. after every I/O callback of the current
+ * poll phase, so publishes that arrived together share it. A recovery replay
+ * and the heartbeat sweep queue too; a push to a few sockets never does
+ * (hub.ts QUEUE_FROM, connection.ts `sendFrame`).
  */
 export interface Flushable {
   flushPending(): void
@@ -23,14 +24,31 @@ export class WriteBatch {
   readonly #flush = () => this.flush()
   #written: Promise<void> | undefined
   #resolveWritten: (() => void) | undefined
+  #broadcastThisTurn = false
 
   /** Called once per connection per turn, by its first frame of the turn. */
   add(connection: Flushable): void {
     this.#dirty.push(connection)
-    if (!this.#scheduled) {
-      this.#scheduled = true
-      setImmediate(this.#flush)
-    }
+    this.#schedule()
+  }
+
+  /**
+   * Whether a broadcast should queue its frames. The first of a turn does not:
+   * at low rates every event is alone in its turn and its frames leave at once,
+   * exactly as without batching. Every later one does, and its frames share
+   * one write per socket with the rest of the turn's.
+   */
+  queueBroadcast(): boolean {
+    if (this.#broadcastThisTurn) return true
+    this.#broadcastThisTurn = true
+    this.#schedule()
+    return false
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return
+    this.#scheduled = true
+    setImmediate(this.#flush)
   }
 
   /**
@@ -49,6 +67,7 @@ export class WriteBatch {
   /** Writes every collected frame now. */
   flush(): void {
     this.#scheduled = false
+    this.#broadcastThisTurn = false
     const dirty = this.#dirty
     // a connection added during the flush (a reply to a frame read meanwhile) is flushed too
     for (let i = 0; i < dirty.length; i++) dirty[i]!.flushPending()

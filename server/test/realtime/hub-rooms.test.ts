@@ -142,3 +142,31 @@ t.test('hasAudience says whether an event would find anyone here, system channel
   hub.unsubscribe(root, 'admin-dashboard')
   t.equal(hub.hasAudience(dashboard), false)
 })
+
+t.test('broadcasts of one turn: the first is written at once, the later ones share one write per socket at the end of the turn', async (t) => {
+  const hub = new Hub({ systemChannels: [], metrics, writes: batch })
+  const { clients, connections } = await pairs(t, 16)
+  connections.forEach((c, i) => {
+    hub.add(c)
+    c.principal = principal(`u${i}`)
+    hub.joinIdentityRooms(c)
+  })
+  // the TCP writes of one member's socket
+  const writes: string[] = []
+  const tcp = (connections[0]!.socket as unknown as { _socket: { _write: Function; _writev: Function } })._socket
+  const write = tcp._write.bind(tcp)
+  const writev = tcp._writev.bind(tcp)
+  tcp._write = (...args: unknown[]) => (writes.push('write'), write(...args))
+  tcp._writev = (...args: unknown[]) => (writes.push('writev'), writev(...args))
+
+  const sent = [1, 2, 3].map(() => event({ kind: 'tenant', tenant: 'acme' }))
+  t.same(sent.map((e) => hub.deliver(e)), [16, 16, 16])
+  t.same(writes, ['write'], 'the first broadcast is written during the turn, the others wait')
+  await new Promise((r) => setImmediate(r))
+  t.same(writes, ['write', 'writev'], 'the other two leave together')
+  await settle()
+  for (const c of clients) t.same(c.frames.map((f) => f.id), sent.map((e) => e.id))
+  // a push to one socket is never queued: the next turn's user event is written at once
+  hub.deliver(event({ kind: 'user', tenant: 'acme', user: 'u0' }))
+  t.same(writes, ['write', 'writev', 'write'])
+})
