@@ -133,17 +133,6 @@ export class Connection implements ConnectionInfo {
     return true
   }
 
-  #writeNow(frame: Buffer): boolean {
-    try {
-      writeFrame(this.socket, frame)
-    } catch {
-      this.sink.onSendError(this)
-      return false
-    }
-    this.messagesOut++
-    return true
-  }
-
   /** A frame for this connection alone (a reply, welcome, error), written now, after anything queued. */
   send(frame: ServerFrame): boolean {
     const text = JSON.stringify(frame)
@@ -151,8 +140,14 @@ export class Connection implements ConnectionInfo {
     if (!this.#mayWrite(text.length)) return false
     // a reply never overtakes an event pushed earlier in the turn
     this.flushPending()
+    return this.#writeNow(text)
+  }
+
+  /** A built frame (Buffer) or the JSON text of a frame of its own (string), written at once. */
+  #writeNow(data: Buffer | string): boolean {
     try {
-      writeOwnText(this.socket, text)
+      if (typeof data === 'string') writeOwnText(this.socket, data)
+      else writeFrame(this.socket, data)
     } catch {
       this.sink.onSendError(this)
       return false
