@@ -61,8 +61,9 @@ export function roundRatios(inCase: RunRecord[], who: ContenderId, vs: Contender
 
 /**
  * One record per contender of a case: each numeric figure the median over the
- * rounds that produced it, a string figure from the first such round, flags
- * with how many rounds raised them, and the rounds that failed as notes.
+ * rounds that produced it, a string figure (a verdict) as is when the rounds
+ * agree and with each value's count when not, flags with how many rounds
+ * raised them, and the rounds that failed as notes.
  */
 export function mergeRounds(inCase: RunRecord[], id: ContenderId): RunRecord | undefined {
   const mine = inCase.filter((r) => r.contender === id)
@@ -72,7 +73,7 @@ export function mergeRounds(inCase: RunRecord[], id: ContenderId): RunRecord | u
   for (const key of new Set(ok.flatMap((r) => Object.keys(r.result!.metrics)))) {
     const values = ok.map((r) => r.result!.metrics[key])
     const numbers = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
-    metrics[key] = numbers.length > 0 ? median(numbers) : values.find((v) => v !== undefined)
+    metrics[key] = numbers.length > 0 ? median(numbers) : mergeStrings(values.filter((v): v is string => typeof v === 'string'))
   }
   const flagCounts = new Map<string, number>()
   for (const r of ok) for (const f of new Set(r.result!.flags)) flagCounts.set(f, (flagCounts.get(f) ?? 0) + 1)
@@ -80,6 +81,14 @@ export function mergeRounds(inCase: RunRecord[], id: ContenderId): RunRecord | u
   const notes = [...new Set(ok.flatMap((r) => r.result!.notes))]
   for (const r of mine) if (!r.result) notes.push(`${id} round ${r.round}: ${r.skipped ?? (r.error ?? '').split('\n')[0]!.slice(0, 200)}`)
   return { ...ok[0]!, result: { metrics, flags, notes }, seconds: mine.reduce((a, r) => a + r.seconds, 0) }
+}
+
+/** One text for a string figure over rounds: the value if all agree, else each value with its count. */
+function mergeStrings(values: string[]): string | undefined {
+  const counts = new Map<string, number>()
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1)
+  if (counts.size <= 1) return values[0]
+  return [...counts].map(([v, n]) => `${v} ${n}/${values.length}`).join(', ')
 }
 
 function markdownTable(header: string[], rows: string[][]): string {

@@ -46,7 +46,9 @@ t.test('merged figures are medians, flags say how many rounds raised them, faile
   const records = [rec('switchboard', 1, 30, ['CPU-SAT']), rec('switchboard', 2, 10), rec('switchboard', 3, 20, ['CPU-SAT']), rec('switchboard', 4, undefined)]
   const merged = mergeRounds(records, 'switchboard')!
   t.equal(merged.result!.metrics.us, 20)
-  t.equal(merged.result!.metrics.bound, 'b1', 'a string figure comes from the first round that has one')
+  t.equal(merged.result!.metrics.bound, 'b1 1/3, b2 1/3, b3 1/3', 'string figures that differ are counted')
+  const agreeing = mergeRounds([rec('ws-tuned', 1, 1), rec('ws-tuned', 2, 2)].map((r) => ({ ...r, result: { ...r.result!, metrics: { ...r.result!.metrics, bound: 'pass' } } })), 'ws-tuned')!
+  t.equal(agreeing.result!.metrics.bound, 'pass', 'string figures that agree are shown once')
   t.same(merged.result!.flags, ['CPU-SAT (2/3)'])
   t.match(merged.result!.notes, [/round 4: boom/])
   t.equal(mergeRounds([rec('ws-tuned', 1, undefined)], 'ws-tuned')!.error, 'boom', 'all rounds failed: the failure is reported')
@@ -66,5 +68,5 @@ t.test('several rounds: the table says so and shows medians', async (t) => {
   const records = [1, 2, 3].flatMap((r) => [rec('ws-tuned', r, 10 * r), rec('switchboard', r, 9 * r)])
   const table = renderScenario(scenario, records)
   t.match(table, /3 rounds, contenders interleaved/)
-  t.match(table, /\| switchboard \| 18\.00 +\| b1 +\| 0\.90× /)
+  t.match(table, /\| switchboard \| 18\.00 +\| b1 1\/3, b2 1\/3, b3 1\/3 +\| 0\.90× /)
 })
