@@ -110,9 +110,9 @@ export class Connection implements ConnectionInfo {
 
   /**
    * Writes a complete text frame (`textFrame`), usually one shared by every
-   * recipient of a broadcast. With `queue` (a broadcast, a replay: more frames
-   * are likely this turn) the frame waits for the end of the event-loop turn
-   * and leaves with the turn's other frames in one write (write-batch.ts); a
+   * recipient of a broadcast. With `queue` (a push that is not the turn's
+   * first, a replay) the frame waits for the end of the event-loop turn and
+   * leaves with the turn's other frames in one write (write-batch.ts); a
    * frame also queues behind frames already queued, so order holds. Past the
    * outbound limit the client is a slow consumer: it is closed (4101) rather
    * than let its buffer grow without bound.

@@ -214,7 +214,7 @@ export class Hub {
         if (this.#systemChannels.has(t.channel)) sent += this.#sendChannel(channelRoom(ALL_TENANTS, t.channel), event, encoded)
         break
       case 'all': {
-        const queue = this.#queue(this.connections.size)
+        const queue = this.#queue()
         for (const c of this.connections.values()) if (c.principal !== null && c.sendFrame(encoded(), queue)) sent++
         break
       }
@@ -290,8 +290,8 @@ export class Hub {
     const members = this.#identityRooms.get(room)
     if (members === undefined) return 0
     const frame = encoded()
-    if (!(members instanceof Set)) return members.sendFrame(frame) ? 1 : 0
-    const queue = this.#queue(members.size)
+    const queue = this.#queue()
+    if (!(members instanceof Set)) return members.sendFrame(frame, queue) ? 1 : 0
     let sent = 0
     for (const c of members) if (c.sendFrame(frame, queue)) sent++
     return sent
@@ -301,15 +301,16 @@ export class Hub {
     const members = this.#channelRooms.get(room)
     if (members === undefined) return 0
     const frame = encoded()
-    if (!(members instanceof Set)) return sendOnChannel(members, event, frame, false) ? 1 : 0
-    const queue = this.#queue(members.size)
+    const queue = this.#queue()
+    if (!(members instanceof Set)) return sendOnChannel(members, event, frame, queue) ? 1 : 0
     let sent = 0
     for (const sub of members) if (sendOnChannel(sub, event, frame, queue)) sent++
     return sent
   }
 
-  #queue(recipients: number): boolean {
-    return recipients >= QUEUE_FROM && this.#writes !== undefined && this.#writes.queueBroadcast()
+  /** Whether this event's frames wait for the end of the turn: all but the turn's first event's do (write-batch.ts). */
+  #queue(): boolean {
+    return this.#writes !== undefined && this.#writes.queuePush()
   }
 
   #join<M extends object>(rooms: Map<string, Members<M>>, room: string, member: M): void {
@@ -337,15 +338,6 @@ export class Hub {
     this.#roomChanged(room, false)
   }
 }
-
-/**
- * A push to this many recipients or more is a broadcast: after the first of a
- * turn, broadcasts queue their frames for the end of the turn (write-batch.ts).
- * The end-of-turn flush costs a few µs per turn, nothing against a broadcast's
- * writes, which it shares between the turn's events; a push to a few sockets
- * is written at once.
- */
-const QUEUE_FROM = 16
 
 /** One member, or a Set of two or more. */
 type Members<M> = M | Set<M>

@@ -1,5 +1,5 @@
 /**
- * Under load, broadcast pushes are not written to a socket the moment they are
+ * Under load, pushes are not written to a socket the moment they are
  * delivered: a connection collects the frames of one event-loop turn and
  * writes them at the end of it, all in one syscall (what uWebSockets calls
  * corking). A busy server handles several publishes per turn (every request
@@ -7,12 +7,19 @@
  * per turn instead of one per event; on loopback and on real networks alike
  * the syscall, not the JavaScript, is most of a delivery's cost.
  *
- * The first broadcast of a turn is written at once (`queueBroadcast`), so at
- * low rates, where each event has its turn to itself, nothing waits. The
- * flush runs from `setImmediate`, i.e. after every I/O callback of the current
- * poll phase, so publishes that arrived together share it. A recovery replay
- * and the heartbeat sweep queue too; a push to a few sockets never does
- * (hub.ts QUEUE_FROM, connection.ts `sendFrame`).
+ * Pushes to different sockets gain too (rooms of ten, personal channels: a
+ * socket gets one event per turn). Writes made in one burst at the end of the
+ * turn find the reading side already awake; the same writes spread between
+ * the turn's HTTP requests each wake a reader that went back to sleep, and on
+ * loopback the writer pays for that wake-up (S5 in BENCHMARKS.md: 0.90×
+ * ws-tuned's CPU per message with every later push queued, 1.14× with pushes
+ * to fewer than 16 sockets written at once).
+ *
+ * The first push of a turn is written at once (`queuePush`), so at low rates,
+ * where each event has its turn to itself, nothing waits. The flush runs from
+ * `setImmediate`, i.e. after every I/O callback of the current poll phase, so
+ * publishes that arrived together share it. A recovery replay and the
+ * heartbeat sweep queue too (connection.ts `sendFrame`).
  */
 export interface Flushable {
   flushPending(): void
@@ -24,7 +31,7 @@ export class WriteBatch {
   readonly #flush = () => this.flush()
   #written: Promise<void> | undefined
   #resolveWritten: (() => void) | undefined
-  #broadcastThisTurn = false
+  #pushedThisTurn = false
 
   /** Called once per connection per turn, by its first frame of the turn. */
   add(connection: Flushable): void {
@@ -33,14 +40,14 @@ export class WriteBatch {
   }
 
   /**
-   * Whether a broadcast should queue its frames. The first of a turn does not:
-   * at low rates every event is alone in its turn and its frames leave at once,
-   * exactly as without batching. Every later one does, and its frames share
-   * one write per socket with the rest of the turn's.
+   * Whether an event's push should queue its frames. The first of a turn does
+   * not: at low rates every event is alone in its turn and its frames leave at
+   * once, exactly as without batching. Every later one does, and its frames
+   * leave with the rest of the turn's, one write per socket.
    */
-  queueBroadcast(): boolean {
-    if (this.#broadcastThisTurn) return true
-    this.#broadcastThisTurn = true
+  queuePush(): boolean {
+    if (this.#pushedThisTurn) return true
+    this.#pushedThisTurn = true
     this.#schedule()
     return false
   }
@@ -67,7 +74,7 @@ export class WriteBatch {
   /** Writes every collected frame now. */
   flush(): void {
     this.#scheduled = false
-    this.#broadcastThisTurn = false
+    this.#pushedThisTurn = false
     const dirty = this.#dirty
     // a connection added during the flush (a reply to a frame read meanwhile) is flushed too
     for (let i = 0; i < dirty.length; i++) dirty[i]!.flushPending()

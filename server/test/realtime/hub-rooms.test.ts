@@ -143,7 +143,7 @@ t.test('hasAudience says whether an event would find anyone here, system channel
   t.equal(hub.hasAudience(dashboard), false)
 })
 
-t.test('broadcasts of one turn: the first is written at once, the later ones share one write per socket at the end of the turn', async (t) => {
+t.test('events of one turn: the first is written at once, the later ones share one write per socket at the end of the turn', async (t) => {
   const hub = new Hub({ systemChannels: [], metrics, writes: batch })
   const { clients, connections } = await pairs(t, 16)
   connections.forEach((c, i) => {
@@ -166,7 +166,35 @@ t.test('broadcasts of one turn: the first is written at once, the later ones sha
   t.same(writes, ['write', 'writev'], 'the other two leave together')
   await settle()
   for (const c of clients) t.same(c.frames.map((f) => f.id), sent.map((e) => e.id))
-  // a push to one socket is never queued: the next turn's user event is written at once
+  // the next turn starts over: its first event, to one socket, is written at once
   hub.deliver(event({ kind: 'user', tenant: 'acme', user: 'u0' }))
   t.same(writes, ['write', 'writev', 'write'])
+  await settle()
+})
+
+t.test('pushes to one socket queue too once the turn has pushed: a burst of small rooms is written at the end of the turn', async (t) => {
+  const hub = new Hub({ systemChannels: [], metrics, writes: batch })
+  const { clients, connections } = await pairs(t, 3)
+  connections.forEach((c, i) => {
+    hub.add(c)
+    c.principal = principal(`u${i}`)
+    hub.joinIdentityRooms(c)
+  })
+  const writes: string[] = []
+  connections.forEach((c, i) => {
+    const tcp = (c.socket as unknown as { _socket: { _write: Function; _writev: Function } })._socket
+    const write = tcp._write.bind(tcp)
+    const writev = tcp._writev.bind(tcp)
+    tcp._write = (...args: unknown[]) => (writes.push(`u${i}`), write(...args))
+    tcp._writev = (...args: unknown[]) => (writes.push(`u${i} writev`), writev(...args))
+  })
+  // one event per user, u2 twice: as personal channels get them under load
+  const sent = ['u0', 'u1', 'u2', 'u2'].map((user) => event({ kind: 'user', tenant: 'acme', user }))
+  t.same(sent.map((e) => hub.deliver(e)), [1, 1, 1, 1])
+  t.same(writes, ['u0'], 'only the first event of the turn is written during it')
+  t.ok(batch.written(), 'a flush is scheduled for the rest')
+  await new Promise((r) => setImmediate(r))
+  t.same(writes.slice(1).sort(), ['u1', 'u2 writev'], 'then one write per socket, u2\'s two frames in one')
+  await settle()
+  t.same(clients.map((c) => c.frames.map((f) => f.id)), [[sent[0]!.id], [sent[1]!.id], [sent[2]!.id, sent[3]!.id]], 'each got its own, in order')
 })

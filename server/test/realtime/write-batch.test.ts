@@ -142,10 +142,10 @@ t.test('without queue, a frame is written at once unless frames are already queu
   t.same(await p.receive(3), ['{"n":1}', '{"n":2}', '{"n":3}'])
 })
 
-t.test('the first broadcast of a turn is written at once, the later ones queue, and the next turn starts over', async (t) => {
+t.test('the first push of a turn is written at once, the later ones queue, and the next turn starts over', async (t) => {
   const batch = new WriteBatch()
-  t.same([batch.queueBroadcast(), batch.queueBroadcast(), batch.queueBroadcast()], [false, true, true])
+  t.same([batch.queuePush(), batch.queuePush(), batch.queuePush()], [false, true, true])
   t.not(batch.written(), undefined, 'the turn ends with a flush')
   await turn()
-  t.equal(batch.queueBroadcast(), false, 'a new turn')
+  t.equal(batch.queuePush(), false, 'a new turn')
 })
