@@ -142,6 +142,6 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     registerNotificationsUnavailable(app.dispatcher)
   }
   // after connections: SHELLY upstream connections plug into its control route
-  await app.register(devicesPlugin, { config })
+  await app.register(devicesPlugin, { config, instanceId, redis })
   return app
 }

@@ -1,5 +1,5 @@
 import type { HubEvent } from '../realtime/event.ts'
-import { CLUSTER_MESSAGE_KINDS, type ClusterMessage } from './cluster-message.ts'
+import { CLUSTER_MESSAGE_KINDS, type ClusterMessage, UPSTREAM_ACTIONS } from './cluster-message.ts'
 
 /**
  * The text form of cluster messages on Redis. Plain JSON, except events
@@ -47,6 +47,8 @@ export function decodeClusterMessage(text: string): ClusterMessage | null {
       message.event.offset = offset
       message.event.epoch = epoch
     }
+  } else if (message.kind === 'upstream-action') {
+    if (typeof message.connectionId !== 'string' || !UPSTREAM_ACTIONS.has(message.action)) return null
   } else if (typeof message.selector !== 'object' || message.selector === null || typeof message.code !== 'number') return null
   return message
 }

@@ -32,6 +32,21 @@ export interface DisconnectMessage {
   revoke?: { before: number; until: number }
 }
 
-export type ClusterMessage = EventMessage | DisconnectMessage
+/**
+ * An operator's start/stop/restart of an upstream connection (a Shelly Cloud
+ * account), handled on an instance that does not run it: the instance that
+ * does carries it out.
+ */
+export interface UpstreamActionMessage {
+  kind: 'upstream-action'
+  origin: string
+  connectionId: string
+  action: UpstreamAction
+}
 
-export const CLUSTER_MESSAGE_KINDS: ReadonlySet<ClusterMessage['kind']> = new Set(['event', 'disconnect'])
+export type UpstreamAction = 'start' | 'stop' | 'restart'
+export const UPSTREAM_ACTIONS: ReadonlySet<string> = new Set<UpstreamAction>(['start', 'stop', 'restart'])
+
+export type ClusterMessage = EventMessage | DisconnectMessage | UpstreamActionMessage
+
+export const CLUSTER_MESSAGE_KINDS: ReadonlySet<ClusterMessage['kind']> = new Set(['event', 'disconnect', 'upstream-action'])

@@ -67,6 +67,11 @@ export class RedisKeys {
     return `${this.prefix}reap:${enc(id)}`
   }
 
+  /** String: the instance id holding a named lease (cluster/leases.ts), with the lease's expiry as TTL. */
+  lease(name: string): string {
+    return `${this.prefix}lease:${enc(name)}`
+  }
+
   /** Hash: encoded `tenant` or `tenant:user` -> revocation JSON (cluster/revocations.ts). */
   get revocations(): string {
     return `${this.prefix}revocations`

@@ -12,6 +12,8 @@ t.test('messages round-trip as JSON', async (t) => {
   t.same(decodeClusterMessage(encodeClusterMessage(message)), message)
   const disconnect: ClusterMessage = { kind: 'disconnect', origin: 'n2', selector: { tenant: 't', user: 'u' }, code: 4005, reason: 'revoked' }
   t.same(decodeClusterMessage(encodeClusterMessage(disconnect)), disconnect)
+  const action: ClusterMessage = { kind: 'upstream-action', origin: 'n3', connectionId: 'shelly-sca_1', action: 'restart' }
+  t.same(decodeClusterMessage(encodeClusterMessage(action)), action)
 })
 
 t.test('a stamped message takes its position from the prefix the history script wrote', async (t) => {
@@ -27,7 +29,7 @@ t.test('a stamped message takes its position from the prefix the history script 
 })
 
 t.test('anything malformed is null, never a throw', async (t) => {
-  for (const text of ['', 'not json', 'S1|', 'Sx|e|{}', 'S1||{}', '{"kind":"nope","origin":"x"}', '{"kind":"event","origin":"x"}', '{"kind":"event","origin":"x","event":{"id":1}}', '{"kind":"disconnect","origin":"x"}', 'null', '[]']) {
+  for (const text of ['', 'not json', 'S1|', 'Sx|e|{}', 'S1||{}', '{"kind":"nope","origin":"x"}', '{"kind":"event","origin":"x"}', '{"kind":"event","origin":"x","event":{"id":1}}', '{"kind":"disconnect","origin":"x"}', '{"kind":"upstream-action","origin":"x","connectionId":"c","action":"delete"}', '{"kind":"upstream-action","origin":"x","action":"stop"}', 'null', '[]']) {
     t.equal(decodeClusterMessage(text), null, JSON.stringify(text))
   }
 })

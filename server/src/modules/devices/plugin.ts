@@ -1,7 +1,9 @@
 import { DEVICE_CLIENT_FRAME_SCHEMAS } from '@switchboard/shared'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { LocalLeases, RedisLeases } from '../../cluster/leases.ts'
 import { decodeKey, type Config } from '../../config.ts'
+import type { RedisBackend } from '../../redis/backend.ts'
 import { writerMetrics } from '../../storage/batched-writer.ts'
 import { CredentialCipher } from './cloud/credential-cipher.ts'
 import { ShellyCloudManager, type UpstreamLogEntry } from './cloud/shelly-cloud-manager.ts'
@@ -61,8 +63,8 @@ const SHUTDOWN_GRACE_MS = 1_000
  * connections live in `websocket_connection` (type SHELLY); without it,
  * everything works in memory.
  */
-async function devicesPlugin(app: FastifyInstance, opts: { config: Config }) {
-  const { config } = opts
+async function devicesPlugin(app: FastifyInstance, opts: { config: Config; instanceId: string; redis: RedisBackend | undefined }) {
+  const { config, instanceId, redis } = opts
   const log = app.log.child({ room: 'devices' })
   const withDb = app.hasDecorator('orm')
 
@@ -166,6 +168,10 @@ async function devicesPlugin(app: FastifyInstance, opts: { config: Config }) {
     metrics,
     log,
     logEvent,
+    // one instance per account: two connections would report every device twice
+    leases: redis ? new RedisLeases({ redis: redis.bus.commands, keys: redis.keys, instanceId, ttlMs: config.CLUSTER_LEASE_MS }) : new LocalLeases(),
+    refreshMs: config.CLUSTER_HEARTBEAT_MS,
+    forward: (connectionId, action) => app.bus.publish({ kind: 'upstream-action', origin: instanceId, connectionId, action }),
     settings: {
       backoff: { initialDelayMs: config.SHELLY_CLOUD_RECONNECT_INITIAL_MS, maxDelayMs: Math.max(config.SHELLY_CLOUD_RECONNECT_MAX_MS, config.SHELLY_CLOUD_RECONNECT_INITIAL_MS) },
       heartbeat: { intervalMs: config.DEVICE_HEARTBEAT_INTERVAL_MS, timeoutMs: config.DEVICE_HEARTBEAT_TIMEOUT_MS },
@@ -174,6 +180,11 @@ async function devicesPlugin(app: FastifyInstance, opts: { config: Config }) {
     },
   })
   const cloudManager = cloud
+  app.bus.onMessage((m) => {
+    if (m.kind === 'upstream-action' && m.origin !== instanceId) {
+      cloudManager.forwarded(m.connectionId, m.action).catch((err: unknown) => log.warn({ err, connectionId: m.connectionId }, 'forwarded action failed'))
+    }
+  })
   if (app.hasDecorator('connectionActions')) app.connectionActions.registerUpstream('SHELLY', cloudManager)
 
   const commands = new DeviceCommands({ sessions, cloud: () => cloudManager, timeoutMs: config.DEVICE_COMMAND_TIMEOUT_MS, metrics })

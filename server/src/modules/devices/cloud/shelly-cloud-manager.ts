@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import type { CloudAccountRecord, ConnectionAction } from '@switchboard/shared'
 import type { FastifyBaseLogger } from 'fastify'
+import type { UpstreamAction } from '../../../bus/cluster-message.ts'
+import type { Leases } from '../../../cluster/leases.ts'
 import type { ConnectionStatus, WebsocketConnection } from '../../connections/connection.entity.ts'
 import type { UpstreamControl } from '../../connections/connection-actions.ts'
 import type { DeviceMetrics } from '../device-metrics.ts'
@@ -32,6 +34,12 @@ export interface CloudManagerOptions {
   metrics: DeviceMetrics
   log: FastifyBaseLogger
   logEvent(entry: UpstreamLogEntry): void
+  /** One instance runs each account's connection (cluster/leases.ts); LocalLeases without Redis. */
+  leases: Leases
+  /** How often leases are renewed and accounts added or removed elsewhere are picked up (CLUSTER_HEARTBEAT_MS). */
+  refreshMs: number
+  /** Sends an operator's action to the instance that runs the connection (over the bus). */
+  forward(connectionId: string, action: UpstreamAction): Promise<void>
   settings: {
     backoff: { initialDelayMs: number; maxDelayMs: number }
     heartbeat: { intervalMs: number; timeoutMs: number }
@@ -44,10 +52,15 @@ interface Running {
   account: CloudAccountRow
   connectionId: string
   connector: ShellyCloudConnector
+  /** This instance holds the account's lease: its connector is the one that runs. */
+  owned: boolean
 }
 
 /** The `websocket_connection` id of an account's connection. */
 export const upstreamConnectionId = (accountId: string): string => `shelly-${accountId}`
+
+/** The lease that makes one instance of a cluster the one connected to an account. */
+export const accountLease = (accountId: string): string => `shelly-cloud:${accountId}`
 
 /**
  * Reference 000's Shelly WebSocket manager, one connector per cloud account:
@@ -55,33 +68,126 @@ export const upstreamConnectionId = (accountId: string): string => `shelly-${acc
  * into device reports, marks every device of a lost connection offline at
  * once, and carries out the control route's start/stop/restart for rows of
  * type SHELLY.
+ *
+ * With several instances every one knows every account (the list is reloaded
+ * every `refreshMs`), but only the holder of an account's lease connects to
+ * it: two connections would report every device twice and send commands
+ * twice. A clean stop gives the lease up and another instance takes the
+ * account over at its next refresh; after a crash, once the lease expires.
+ * The holder is also the one that writes the account's `websocket_connection`
+ * row; an operator's action taken on another instance is forwarded to it.
  */
 export class ShellyCloudManager implements UpstreamControl {
   readonly #o: CloudManagerOptions
   readonly #running = new Map<string, Running>()
+  /** Accounts whose credentials cannot be opened here: reported once, not retried every refresh. */
+  readonly #unusable = new Set<string>()
+  #timer: NodeJS.Timeout | undefined
+  #refreshing: Promise<void> | undefined
+  #stopped = false
 
   constructor(opts: CloudManagerOptions) {
     this.#o = opts
   }
 
-  /** Boot: every stored account gets its connector; those with auto_reconnect on are started. */
+  /** Boot: every stored account gets its connector; those with auto_reconnect on whose lease this instance gets are started. */
   async startAll(): Promise<void> {
+    await this.refresh()
+    this.#timer = setInterval(() => void this.refresh(), this.#o.refreshMs)
+    this.#timer.unref()
+  }
+
+  /**
+   * Accounts added or removed on other instances are picked up, leases held
+   * are renewed (a lost one stops its connection: another instance has it),
+   * and accounts no instance runs are taken. Never rejects.
+   */
+  refresh(): Promise<void> {
+    this.#refreshing ??= this.#refresh()
+      .catch((err: unknown) => this.#o.log.warn({ err }, 'Shelly Cloud accounts not refreshed'))
+      .finally(() => {
+        this.#refreshing = undefined
+      })
+    return this.#refreshing
+  }
+
+  async #refresh(): Promise<void> {
+    if (this.#stopped) return
     const accounts = await this.#o.accounts.list()
+    const present = new Set<string>()
+    const fresh = new Set<Running>()
     for (const account of accounts) {
+      present.add(account.id)
+      if (this.#running.has(account.id) || this.#unusable.has(account.id)) continue
       const r = this.#add(account)
-      if (r === undefined) {
+      if (r !== undefined) fresh.add(r)
+      else {
+        this.#unusable.add(account.id)
         this.#o.upstream.record(unusable(account))
-        continue
       }
-      await this.#o.upstream.ensure(this.#snapshot(r), true)
-      // nothing is connected at boot, whatever the previous run left in the row
-      this.#o.upstream.record(this.#snapshot(r))
-      // each account's first attempt runs in the background: boot does not wait on Shelly Cloud
-      void this.#o.upstream.autoReconnect(r.connectionId).then(
-        (auto) => (auto === false ? undefined : r.connector.start()),
-        (err: unknown) => this.#o.log.warn({ err, connectionId: r.connectionId }, 'could not read auto_reconnect at start-up'),
-      )
     }
+    // deleted on another instance
+    for (const r of [...this.#running.values()]) {
+      if (present.has(r.account.id)) continue
+      this.#running.delete(r.account.id)
+      // its row is gone with it: nothing more is written
+      const held = r.owned
+      r.owned = false
+      await r.connector.stop()
+      if (held) await this.#o.leases.release(accountLease(r.account.id))
+    }
+    const owned = [...this.#running.values()].filter((r) => r.owned)
+    const lost = new Set(await this.#o.leases.renew(owned.map((r) => accountLease(r.account.id))))
+    for (const r of owned) {
+      if (!lost.has(accountLease(r.account.id))) continue
+      this.#o.log.warn({ connectionId: r.connectionId }, 'Shelly Cloud account lease lost (another instance runs it now): connection stopped')
+      r.owned = false
+      await r.connector.stop()
+    }
+    for (const r of this.#running.values()) if (!r.owned && !this.#stopped) await this.#claim(r, false, fresh.has(r))
+  }
+
+  /**
+   * Takes the account's lease and starts its connection (unless auto_reconnect
+   * is off and this is not an operator's start). False when another instance
+   * runs it.
+   */
+  async #claim(r: Running, operator: boolean, firstSight = false): Promise<boolean> {
+    if (!operator && (await this.#o.upstream.autoReconnect(r.connectionId)) === false) {
+      if (firstSight) await this.#correctStoppedRow(r)
+      return false
+    }
+    if (!(await this.#o.leases.acquire(accountLease(r.account.id)))) return false
+    r.owned = true
+    try {
+      await this.#o.upstream.ensure(this.#snapshot(r), true)
+      // nothing is connected yet, whatever a previous holder left in the row
+      this.#o.upstream.record(this.#snapshot(r))
+    } catch (err) {
+      this.#o.log.warn({ err, connectionId: r.connectionId }, 'Shelly Cloud connection row not written')
+    }
+    if (!operator) void r.connector.start() // in the background: boot does not wait on Shelly Cloud
+    return true
+  }
+
+  /**
+   * An account an operator stopped: its row may still say "connected" (a
+   * crash, a previous run). Written as disconnected only while no instance
+   * runs it (with auto_reconnect off, one still may: toggled off while up).
+   */
+  async #correctStoppedRow(r: Running): Promise<void> {
+    const lease = accountLease(r.account.id)
+    if (!(await this.#o.leases.acquire(lease))) return
+    this.#o.upstream.record(this.#snapshot(r))
+    await this.#o.leases.release(lease)
+  }
+
+  /** Stops this instance's connection to the account, if it runs it, and gives the lease up. */
+  async #letGo(r: Running): Promise<void> {
+    if (!r.owned) return
+    await r.connector.stop()
+    r.owned = false
+    await this.#o.leases.release(accountLease(r.account.id))
   }
 
   /** False in production without DEVICE_CREDENTIALS_KEY: no account can be added or started. */
@@ -101,18 +207,21 @@ export class ShellyCloudManager implements UpstreamControl {
       createdBy: input.createdBy.slice(0, 128),
       createdAt: new Date(),
     }
+    // the lease first: another instance that sees the new account must not connect to it too
+    const owned = input.autoReconnect && (await this.#o.leases.acquire(accountLease(id)))
     await this.#o.accounts.create(account)
     const r = this.#add(account)!
+    r.owned = owned
     await this.#o.upstream.ensure(this.#snapshot(r), input.autoReconnect)
-    if (input.autoReconnect) await r.connector.start()
+    if (owned) await r.connector.start()
     return this.#record(r, input.autoReconnect)
   }
 
   async remove(accountId: string): Promise<boolean> {
     const r = this.#running.get(accountId)
     if (r === undefined) return false
-    await r.connector.stop()
     this.#running.delete(accountId)
+    await this.#letGo(r)
     await this.#o.upstream.remove(r.connectionId)
     await this.#o.accounts.delete(accountId)
     return true
@@ -126,25 +235,50 @@ export class ShellyCloudManager implements UpstreamControl {
     const out: CloudAccountRecord[] = []
     for (const r of this.#running.values()) {
       if (tenant !== undefined && r.account.tenant !== tenant) continue
-      const auto = await this.#o.upstream.autoReconnect(r.connectionId).catch(() => undefined)
-      out.push(this.#record(r, auto ?? r.connector.running))
+      const stored = await this.#o.upstream.stored(r.connectionId).catch(() => undefined)
+      // another instance's connection: as its holder last wrote it
+      out.push(this.#record(r, stored?.autoReconnect ?? r.connector.running, r.owned ? undefined : stored?.status))
     }
     return out
   }
 
-  /** The control route's actions for SHELLY rows (auto_reconnect is already stored by the route). */
+  /**
+   * The control route's actions for SHELLY rows (auto_reconnect is already
+   * stored by the route). A start or restart of an account no instance runs
+   * takes it here; an action on an account another instance runs is
+   * forwarded to that instance, and the row's status (as it last wrote it)
+   * is the answer.
+   */
   async apply(action: Exclude<ConnectionAction, 'toggle-reconnect'>, row: WebsocketConnection): Promise<ConnectionStatus> {
     const r = this.#running.get(row.referenceId)
     if (r === undefined) return row.status
-    if (action === 'stop' || action === 'restart') await r.connector.stop()
-    if (action === 'start' || action === 'restart') return r.connector.start()
-    return r.connector.status
+    if (r.owned) return this.#applyHere(r, action)
+    if (action !== 'stop' && (await this.#claim(r, true))) return r.connector.start()
+    await this.#o.forward(r.connectionId, action)
+    return row.status
+  }
+
+  /** An action forwarded by another instance: carried out if this instance runs the connection. */
+  async forwarded(connectionId: string, action: UpstreamAction): Promise<void> {
+    const r = [...this.#running.values()].find((x) => x.connectionId === connectionId)
+    if (r === undefined || !r.owned) return
+    this.#o.log.info({ connectionId, action }, 'operator action forwarded by another instance')
+    await this.#applyHere(r, action)
+  }
+
+  async #applyHere(r: Running, action: UpstreamAction): Promise<ConnectionStatus> {
+    if (action === 'stop') {
+      await this.#letGo(r)
+      return r.connector.status
+    }
+    if (action === 'restart') await r.connector.stop()
+    return r.connector.start()
   }
 
   /** Relay command through the cloud for a device that came from it. */
   relay(device: Device, channel: number, on: boolean, timeoutMs: number): Promise<CallOutcome<unknown>> {
     const r = [...this.#running.values()].find((x) => x.connectionId === device.upstreamId)
-    if (r === undefined) return Promise.resolve({ ok: false, code: 'DEVICE_OFFLINE', message: 'its Shelly Cloud connection is not run by this instance' })
+    if (r === undefined || !r.owned) return Promise.resolve({ ok: false, code: 'DEVICE_OFFLINE', message: 'its Shelly Cloud connection is not run by this instance' })
     return r.connector.relay(device.externalId, channel, on, timeoutMs)
   }
 
@@ -154,8 +288,12 @@ export class ShellyCloudManager implements UpstreamControl {
     return counts
   }
 
+  /** Shutdown: connections closed and leases given up, so another instance takes the accounts over at once. */
   async stopAll(): Promise<void> {
-    await Promise.all([...this.#running.values()].map((r) => r.connector.stop()))
+    this.#stopped = true
+    clearInterval(this.#timer)
+    await this.#refreshing
+    await Promise.all([...this.#running.values()].map((r) => (r.owned ? this.#letGo(r) : r.connector.stop())))
   }
 
   #add(account: CloudAccountRow): Running | undefined {
@@ -202,6 +340,8 @@ export class ShellyCloudManager implements UpstreamControl {
         },
         changed: (event) => {
           metrics.upstreamEvents.inc({ event })
+          // the row is the holder's to write (a connector stopped after losing its lease stays quiet)
+          if (!r.owned) return
           this.#o.upstream.record(this.#snapshot(r))
           if (event === 'ping') return
           const c = r.connector
@@ -220,7 +360,7 @@ export class ShellyCloudManager implements UpstreamControl {
         },
       },
     })
-    r = { account, connectionId, connector }
+    r = { account, connectionId, connector, owned: false }
     this.#running.set(account.id, r)
     return r
   }
@@ -242,7 +382,7 @@ export class ShellyCloudManager implements UpstreamControl {
     }
   }
 
-  #record(r: Running, autoReconnect: boolean): CloudAccountRecord {
+  #record(r: Running, autoReconnect: boolean, status: ConnectionStatus = r.connector.status): CloudAccountRecord {
     const c = r.connector
     return {
       id: r.account.id,
@@ -250,7 +390,7 @@ export class ShellyCloudManager implements UpstreamControl {
       name: r.account.name,
       host: displayHost(r.account.host),
       connectionId: r.connectionId,
-      status: c.status,
+      status,
       autoReconnect,
       lastPingAt: c.lastPingAt?.toISOString() ?? null,
       errorMessage: c.errorMessage,

@@ -1,5 +1,6 @@
 import { query, tableName, type Orm } from '../../../storage/database.ts'
 import { ShellyCloudAccount } from './cloud-account.entity.ts'
+import type { ConnectionStatus } from '../../connections/connection.entity.ts'
 import type { CloudAccountRow, CloudAccountStore, UpstreamSnapshot } from './stores.ts'
 
 /** `shelly_cloud_account`: the sealed credentials. */
@@ -71,6 +72,12 @@ export class UpstreamConnectionRepository {
   async autoReconnect(id: string): Promise<boolean | undefined> {
     const rows = await query<{ auto_reconnect: boolean }>(this.#orm, `select "auto_reconnect" from ${this.#table()} where "id" = ? and "type" = 'SHELLY'`, [id])
     return rows[0]?.auto_reconnect
+  }
+
+  async stored(id: string): Promise<{ status: ConnectionStatus; autoReconnect: boolean } | undefined> {
+    const rows = await query<{ status: ConnectionStatus; auto_reconnect: boolean }>(this.#orm, `select "status", "auto_reconnect" from ${this.#table()} where "id" = ? and "type" = 'SHELLY'`, [id])
+    const row = rows[0]
+    return row === undefined ? undefined : { status: row.status, autoReconnect: row.auto_reconnect }
   }
 
   async setAutoReconnect(id: string, value: boolean): Promise<void> {

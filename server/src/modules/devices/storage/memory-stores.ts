@@ -1,3 +1,4 @@
+import type { ConnectionStatus } from '../../connections/connection.entity.ts'
 import type { DeviceSnapshot } from '../state/device.ts'
 import type {
   BulkOffline,
@@ -113,6 +114,10 @@ export class MemoryUpstreamStore implements UpstreamStore {
   }
   async autoReconnect(id: string): Promise<boolean | undefined> {
     return this.rows.get(id)?.autoReconnect
+  }
+  async stored(id: string): Promise<{ status: ConnectionStatus; autoReconnect: boolean } | undefined> {
+    const row = this.rows.get(id)
+    return row === undefined ? undefined : { status: row.status, autoReconnect: row.autoReconnect }
   }
   async setAutoReconnect(id: string, value: boolean): Promise<void> {
     const row = this.rows.get(id)

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { BatchedWriter, type WriterMetrics } from '../../../storage/batched-writer.ts'
+import type { ConnectionStatus } from '../../connections/connection.entity.ts'
 import type { Orm } from '../../../storage/database.ts'
 import type { DeviceSnapshot } from '../state/device.ts'
 import { UpstreamConnectionRepository } from './cloud-account.repository.ts'
@@ -79,6 +80,10 @@ export class OrmUpstreamStore implements UpstreamStore {
 
   autoReconnect(id: string): Promise<boolean | undefined> {
     return this.repo.autoReconnect(id)
+  }
+
+  stored(id: string): Promise<{ status: ConnectionStatus; autoReconnect: boolean } | undefined> {
+    return this.repo.stored(id)
   }
 
   setAutoReconnect(id: string, value: boolean): Promise<void> {

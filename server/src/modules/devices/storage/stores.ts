@@ -91,6 +91,8 @@ export interface UpstreamStore {
   record(snapshot: UpstreamSnapshot): void
   /** The operator's flag; undefined when the row is gone. Rejects when the database fails. */
   autoReconnect(id: string): Promise<boolean | undefined>
+  /** The row's status and flag as last written (by whichever instance runs the connection); undefined when gone. */
+  stored(id: string): Promise<{ status: ConnectionStatus; autoReconnect: boolean } | undefined>
   setAutoReconnect(id: string, value: boolean): Promise<void>
   remove(id: string): Promise<void>
   close(): Promise<void>
