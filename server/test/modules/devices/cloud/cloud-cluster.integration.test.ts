@@ -1,7 +1,10 @@
 import t from 'tap'
 import { SimulatedShellyCloud } from '../../../../src/modules/devices/simulator/simulated-cloud.ts'
+import { accountLease } from '../../../../src/modules/devices/cloud/shelly-cloud-manager.ts'
+import { RedisKeys } from '../../../../src/redis/keys.ts'
 import { startDatabaseCluster } from '../../../helpers/cluster.ts'
 import { openTestDatabase } from '../../../helpers/database.ts'
+import { redisClient } from '../../../helpers/redis.ts'
 import type { TestServer } from '../../../helpers/server.ts'
 import { api, operator, sleep, until } from '../device-helpers.ts'
 
@@ -22,7 +25,7 @@ t.test('a cloud account is connected by one instance of a cluster; operator acti
   const cloud = new SimulatedShellyCloud({ token: 'cloud-secret', deviceIds: ['e8db84000001', 'e8db84000002'] })
   const url = await cloud.listen()
   t.teardown(() => cloud.close())
-  const { nodes } = await startDatabaseCluster(t, 'cloud-lease', db, ['n1', 'n2'], FAST)
+  const { nodes, prefix } = await startDatabaseCluster(t, 'cloud-lease', db, ['n1', 'n2'], FAST)
   const [a, b] = nodes as [TestServer, TestServer]
   const op = (s: TestServer) => s.token(operator('clinic-1'))
 
@@ -47,11 +50,23 @@ t.test('a cloud account is connected by one instance of a cluster; operator acti
   t.ok(await until(() => cloud.clients.size === 1 && connected(a) + connected(b) === 1), 'started once')
   await sleep(SETTLE_MS)
   t.equal(cloud.clients.size, 1, 'still one connection')
-  const [holder, other] = connected(a) === 1 ? [a, b] : [b, a]
+  const holder = connected(a) === 1 ? a : b
+
+  // the holder loses its lease (as when it stalled past it and another instance took it): it disconnects
+  const redis = await redisClient(t)
+  const leaseKey = new RedisKeys(prefix).lease(accountLease(id))
+  t.equal(await redis.get(leaseKey), holder.config.INSTANCE_ID, 'the lease names its holder')
+  await redis.set(leaseKey, 'n9', 'PX', 60_000)
+  t.ok(await until(() => cloud.clients.size === 0 && connected(a) + connected(b) === 0), 'a holder that lost its lease stops its connection')
+  await redis.del(leaseKey)
+  t.ok(await until(() => cloud.clients.size === 1 && connected(a) + connected(b) === 1), 'once free it is taken again, by one instance')
+  await sleep(SETTLE_MS)
+  t.equal(cloud.clients.size, 1)
 
   // the holder shuts down cleanly: it gives the lease up and the other instance takes the account over
-  await holder.close()
-  t.ok(await until(() => connected(other) === 1 && cloud.clients.size === 1), 'taken over')
+  const [current, survivor] = connected(a) === 1 ? [a, b] : [b, a]
+  await current.close()
+  t.ok(await until(() => connected(survivor) === 1 && cloud.clients.size === 1), 'taken over')
   await sleep(SETTLE_MS)
   t.equal(cloud.clients.size, 1)
 })
