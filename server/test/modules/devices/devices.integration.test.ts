@@ -73,6 +73,20 @@ for (const driver of DRIVERS) {
       t.equal(await store.repo.bulkOffline({ ids: [row!.id], at: new Date().toISOString(), seq: row!.stateSeq - 1 }), 0, 'an older bulk update changes nothing')
     })
 
+    await t.test('an operator setting saved by one instance survives another instance\'s later state write of its older copy', async (t) => {
+      const store = a.app.devices.store as OrmDeviceStore
+      const [row] = await store.repo.loadAll()
+      // "another instance": its copy has an older name and assignment, and a lower state counter
+      await store.repo.saveConfig({ ...row!, name: 'Ward 3 kettle', equipmentId: 'eq-9', equipmentName: 'Kettle', stateSeq: row!.stateSeq - 100 })
+      const [renamed] = await store.repo.loadAll()
+      t.match(renamed, { name: 'Ward 3 kettle', equipmentId: 'eq-9', equipmentName: 'Kettle', stateSeq: row!.stateSeq }, 'saved whatever its counter; the state version is untouched')
+      // the serving instance writes newer state from its copy, which still holds the old settings
+      await store.repo.upsert([{ ...row!, currentPower: 123, stateSeq: row!.stateSeq + 1 }])
+      const [after] = await store.repo.loadAll()
+      t.match(after, { name: 'Ward 3 kettle', equipmentId: 'eq-9', equipmentName: 'Kettle', currentPower: 123, stateSeq: row!.stateSeq + 1 }, 'state applied, settings kept')
+      await store.repo.saveConfig({ ...row! }) // back as it was, for the tests below
+    })
+
     let connectionId = ''
     await t.test('a cloud account: credentials sealed at rest, its connection a SHELLY row of websocket_connection', async (t) => {
       const created = await call(a, op(), 'POST', '/api/devices/cloud-accounts', { name: 'clinic cloud', host: cloudUrl, accessToken: 'cloud-secret' })

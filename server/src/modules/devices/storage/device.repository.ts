@@ -28,6 +28,9 @@ const COLUMNS: Array<[keyof DeviceSnapshot, string, string]> = [
   ['createdAt', 'created_at', 'timestamptz'],
 ]
 
+/** What operators set (device routes); everything else is the device's state. */
+const CONFIG_FIELDS: ReadonlyArray<keyof DeviceSnapshot> = ['name', 'approval', 'equipmentId', 'equipmentName', 'appointmentOnlyMode']
+
 const iso = (v: unknown): string | null => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString())
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
 
@@ -76,10 +79,16 @@ export class DeviceRepository {
     }))
   }
 
-  /** Whole rows, each applied only when newer than the stored one. */
+  /**
+   * State (readings, online, model) of whole rows, each applied only when
+   * newer than the stored one. A new row is inserted whole; an existing row's
+   * operator settings are left alone: with several instances, the one serving
+   * a device writes its state while an operator's change may have been made
+   * (and saved by `saveConfig`) on another.
+   */
   async upsert(rows: readonly DeviceSnapshot[]): Promise<void> {
     if (rows.length === 0) return
-    const { columns, fields, record, updates } = recordsetSql(COLUMNS, ['id', 'createdAt'])
+    const { columns, fields, record, updates } = recordsetSql(COLUMNS, ['id', 'createdAt', ...CONFIG_FIELDS])
     const t = this.#table()
     await query(
       this.#orm,
@@ -88,6 +97,27 @@ export class DeviceRepository {
        on conflict ("id") do update set ${updates}, "updated_at" = now()
        where ${t}."state_seq" < excluded."state_seq"`,
       [JSON.stringify(rows)],
+    )
+  }
+
+  /**
+   * An operator's change (approval, name, assignment): the row whole when
+   * new, else only its settings, whatever the state version (operator
+   * changes are not ordered by the state counter of the instance that made
+   * them; the last one written wins).
+   */
+  async saveConfig(row: DeviceSnapshot): Promise<void> {
+    const { columns, fields, record } = recordsetSql(COLUMNS)
+    const settings = COLUMNS.filter(([field]) => CONFIG_FIELDS.includes(field))
+      .map(([, col]) => `"${col}" = excluded."${col}"`)
+      .join(', ')
+    const t = this.#table()
+    await query(
+      this.#orm,
+      `insert into ${t} (${columns}, "updated_at")
+       select ${fields}, now() from json_to_recordset(?::json) as x(${record})
+       on conflict ("id") do update set ${settings}, "updated_at" = now()`,
+      [JSON.stringify([row])],
     )
   }
 

@@ -52,7 +52,7 @@ export class OrmDeviceStore implements DeviceStore {
   }
 
   saveConfig(snapshot: DeviceSnapshot): Promise<void> {
-    return this.repo.upsert([snapshot])
+    return this.repo.saveConfig(snapshot)
   }
 
   close(): Promise<void> {
