@@ -84,6 +84,9 @@ for (const driver of DRIVERS) {
       await store.repo.upsert([{ ...row!, currentPower: 123, stateSeq: row!.stateSeq + 1 }])
       const [after] = await store.repo.loadAll()
       t.match(after, { name: 'Ward 3 kettle', equipmentId: 'eq-9', equipmentName: 'Kettle', currentPower: 123, stateSeq: row!.stateSeq + 1 }, 'state applied, settings kept')
+      await store.repo.saveConfig({ ...row!, name: row!.externalId })
+      await store.repo.upsert([{ ...row!, name: 'Plug S (device name)', stateSeq: row!.stateSeq + 2 }])
+      t.equal((await store.repo.loadAll())[0]!.name, 'Plug S (device name)', 'the name a device gives itself is taken while no operator named it')
       await store.repo.saveConfig({ ...row! }) // back as it was, for the tests below
     })
 

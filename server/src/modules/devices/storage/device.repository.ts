@@ -84,7 +84,8 @@ export class DeviceRepository {
    * newer than the stored one. A new row is inserted whole; an existing row's
    * operator settings are left alone: with several instances, the one serving
    * a device writes its state while an operator's change may have been made
-   * (and saved by `saveConfig`) on another.
+   * (and saved by `saveConfig`) on another. The name the device gives itself
+   * is taken only while no operator has named it (it is still its external id).
    */
   async upsert(rows: readonly DeviceSnapshot[]): Promise<void> {
     if (rows.length === 0) return
@@ -94,7 +95,8 @@ export class DeviceRepository {
       this.#orm,
       `insert into ${t} (${columns}, "updated_at")
        select ${fields}, now() from json_to_recordset(?::json) as x(${record})
-       on conflict ("id") do update set ${updates}, "updated_at" = now()
+       on conflict ("id") do update set ${updates}, "updated_at" = now(),
+         "name" = case when ${t}."name" = ${t}."external_id" then excluded."name" else ${t}."name" end
        where ${t}."state_seq" < excluded."state_seq"`,
       [JSON.stringify(rows)],
     )
