@@ -1,3 +1,4 @@
+import type { DeviceSnapshot } from '../modules/devices/state/device.ts'
 import type { HubEvent } from '../realtime/event.ts'
 import { CLUSTER_MESSAGE_KINDS, type ClusterMessage, UPSTREAM_ACTIONS } from './cluster-message.ts'
 
@@ -49,6 +50,9 @@ export function decodeClusterMessage(text: string): ClusterMessage | null {
     }
   } else if (message.kind === 'upstream-action') {
     if (typeof message.connectionId !== 'string' || !UPSTREAM_ACTIONS.has(message.action)) return null
+  } else if (message.kind === 'device-settings') {
+    const d = message.device as Partial<DeviceSnapshot> | null
+    if (typeof d !== 'object' || d === null || typeof d.id !== 'string' || typeof d.tenant !== 'string' || typeof d.approval !== 'string' || typeof d.name !== 'string') return null
   } else if (typeof message.selector !== 'object' || message.selector === null || typeof message.code !== 'number') return null
   return message
 }

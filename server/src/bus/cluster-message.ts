@@ -1,3 +1,4 @@
+import type { DeviceSnapshot } from '../modules/devices/state/device.ts'
 import type { HubEvent } from '../realtime/event.ts'
 
 /**
@@ -47,6 +48,18 @@ export interface UpstreamActionMessage {
 export type UpstreamAction = 'start' | 'stop' | 'restart'
 export const UPSTREAM_ACTIONS: ReadonlySet<string> = new Set<UpstreamAction>(['start', 'stop', 'restart'])
 
-export type ClusterMessage = EventMessage | DisconnectMessage | UpstreamActionMessage
+/**
+ * A device first seen, or an operator's change to its settings (approval,
+ * name, assignment), on the sending instance: every other instance's copy of
+ * the device registry follows (the instance serving the device applies an
+ * approval or a rejection to its connection). Already saved by the sender.
+ */
+export interface DeviceSettingsMessage {
+  kind: 'device-settings'
+  origin: string
+  device: DeviceSnapshot
+}
 
-export const CLUSTER_MESSAGE_KINDS: ReadonlySet<ClusterMessage['kind']> = new Set(['event', 'disconnect', 'upstream-action'])
+export type ClusterMessage = EventMessage | DisconnectMessage | UpstreamActionMessage | DeviceSettingsMessage
+
+export const CLUSTER_MESSAGE_KINDS: ReadonlySet<ClusterMessage['kind']> = new Set(['event', 'disconnect', 'upstream-action', 'device-settings'])

@@ -14,6 +14,9 @@ t.test('messages round-trip as JSON', async (t) => {
   t.same(decodeClusterMessage(encodeClusterMessage(disconnect)), disconnect)
   const action: ClusterMessage = { kind: 'upstream-action', origin: 'n3', connectionId: 'shelly-sca_1', action: 'restart' }
   t.same(decodeClusterMessage(encodeClusterMessage(action)), action)
+  const device = { id: 'dev_1', tenant: 't', source: 'direct', externalId: 'p1', upstreamId: null, name: 'Room 1', model: null, generation: null, approval: 'approved', online: false, relayOn: null, currentPower: null, voltage: null, current: null, temperature: null, totalEnergy: null, lastSeenAt: null, equipmentId: null, equipmentName: null, appointmentOnlyMode: false, stateSeq: 1, createdAt: '2026-01-01T00:00:00.000Z' } as const
+  const settings: ClusterMessage = { kind: 'device-settings', origin: 'n4', device }
+  t.same(decodeClusterMessage(encodeClusterMessage(settings)), settings)
 })
 
 t.test('a stamped message takes its position from the prefix the history script wrote', async (t) => {
@@ -29,7 +32,7 @@ t.test('a stamped message takes its position from the prefix the history script 
 })
 
 t.test('anything malformed is null, never a throw', async (t) => {
-  for (const text of ['', 'not json', 'S1|', 'Sx|e|{}', 'S1||{}', '{"kind":"nope","origin":"x"}', '{"kind":"event","origin":"x"}', '{"kind":"event","origin":"x","event":{"id":1}}', '{"kind":"disconnect","origin":"x"}', '{"kind":"upstream-action","origin":"x","connectionId":"c","action":"delete"}', '{"kind":"upstream-action","origin":"x","action":"stop"}', 'null', '[]']) {
+  for (const text of ['', 'not json', 'S1|', 'Sx|e|{}', 'S1||{}', '{"kind":"nope","origin":"x"}', '{"kind":"event","origin":"x"}', '{"kind":"event","origin":"x","event":{"id":1}}', '{"kind":"disconnect","origin":"x"}', '{"kind":"upstream-action","origin":"x","connectionId":"c","action":"delete"}', '{"kind":"upstream-action","origin":"x","action":"stop"}', '{"kind":"device-settings","origin":"x","device":{"id":"d"}}', '{"kind":"device-settings","origin":"x","device":null}', 'null', '[]']) {
     t.equal(decodeClusterMessage(text), null, JSON.stringify(text))
   }
 })

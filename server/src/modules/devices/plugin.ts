@@ -20,7 +20,7 @@ import { SessionIndex } from './ingress/session-index.ts'
 import { shellyGateway } from './ingress/shelly-gateway.ts'
 import { OFFLINE_REASONS, OfflineManager } from './offline-manager.ts'
 import { deviceSwitchHandler } from './socket-handlers.ts'
-import type { Device } from './state/device.ts'
+import { snapshotOf, type Device } from './state/device.ts'
 import { DeviceRegistry, type DeviceEvents } from './state/device-registry.ts'
 import { CloudAccountRepository } from './storage/cloud-account.repository.ts'
 import { EnrolmentRepository, TenantSettingsRepository } from './storage/enrolment.repository.ts'
@@ -119,6 +119,11 @@ async function devicesPlugin(app: FastifyInstance, opts: { config: Config; insta
         equipmentName: d.equipmentName,
         appointmentOnlyMode: d.appointmentOnlyMode,
       }),
+    // alone (memory bus) there is no other copy to keep in step
+    settingsChanged: (d) => {
+      if (app.bus.kind === 'memory') return
+      app.bus.publish({ kind: 'device-settings', origin: instanceId, device: snapshotOf(d) }).catch((err: unknown) => log.warn({ err, deviceId: d.id }, 'device settings not shared with the other instances'))
+    },
   }
 
   const admission = new AdmissionPolicy(settingsStore, config.deviceAutoAdmit)
@@ -153,6 +158,17 @@ async function devicesPlugin(app: FastifyInstance, opts: { config: Config; insta
     maxPendingPerTenant: MAX_PENDING_SOCKETS_PER_TENANT,
   })
   const enrolment = new EnrolmentTokens(enrolmentStore)
+
+  // Another instance saw a device first or an operator changed one there: this copy follows, and
+  // if this instance serves the device, an approval or a rejection takes effect on its connection.
+  app.bus.onMessage((m) => {
+    if (m.kind !== 'device-settings' || m.origin === instanceId) return
+    const { device, approvalBefore } = registry.adopt(m.device)
+    if (approvalBefore === undefined || approvalBefore === device.approval) return
+    if (device.approval === 'approved' && device.online) events.updated(device)
+    const session = sessions.current(device.id)
+    if (device.approval === 'rejected' && session !== undefined) ingress!.endSession(session, DEVICE_CLOSE_CODES.REJECTED, 'rejected')
+  })
 
   const logEvent = (entry: UpstreamLogEntry) => {
     if (app.hasDecorator('websocketLog')) app.websocketLog.record({ ...entry, createdAt: new Date().toISOString() })

@@ -1,6 +1,6 @@
 import type { DeviceApproval, DeviceSource } from '@switchboard/shared'
 import type { DeviceStore } from '../storage/stores.ts'
-import { deviceFromSnapshot, newDevice, snapshotOf, type Device } from './device.ts'
+import { deviceFromSnapshot, newDevice, snapshotOf, type Device, type DeviceSnapshot } from './device.ts'
 import { deviceIdOf } from './device-id.ts'
 import { readPlug, sameReadings } from './plug-readings.ts'
 import { fullStatus, mergeStatus, type Status } from './status-merge.ts'
@@ -13,6 +13,8 @@ export interface DeviceEvents {
   wentOffline(device: Device, reason: string): void
   /** `smart-plug-assignment-updated`. */
   assignmentChanged(device: Device): void
+  /** A device first seen here, or its settings changed here (saved): other instances' copies follow (`adopt`). */
+  settingsChanged(device: Device): void
 }
 
 export interface DeviceIdentity {
@@ -81,7 +83,33 @@ export class DeviceRegistry {
     this.#devices.set(id, device)
     this.#store.writeState(snapshotOf(device))
     device.seenPersistedAt = Date.now()
+    this.#events.settingsChanged(device)
     return device
+  }
+
+  /**
+   * Another instance saw a device first or changed its settings: this copy
+   * takes the settings (approval, name, assignment, model), never the state,
+   * which belongs to the instance serving the device. Nothing is written or
+   * published here; the caller acts on an approval change (the approval
+   * before is returned, undefined for a device new to this instance).
+   */
+  adopt(s: DeviceSnapshot): { device: Device; approvalBefore: DeviceApproval | undefined } {
+    const known = this.#devices.get(s.id)
+    if (known === undefined) {
+      const device = deviceFromSnapshot(s)
+      this.#devices.set(s.id, device)
+      return { device, approvalBefore: undefined }
+    }
+    const approvalBefore = known.approval
+    known.approval = s.approval
+    known.name = s.name
+    known.equipmentId = s.equipmentId
+    known.equipmentName = s.equipmentName
+    known.appointmentOnlyMode = s.appointmentOnlyMode
+    known.model ??= s.model
+    known.generation ??= s.generation
+    return { device: known, approvalBefore }
   }
 
   /** A status report from the device: full status replaces, a delta merges (`null` removes). */
@@ -100,8 +128,10 @@ export class DeviceRegistry {
     let changed = false
     if (info.model !== undefined && info.model !== device.model) ((device.model = info.model), (changed = true))
     if (info.generation !== undefined && info.generation !== device.generation) ((device.generation = info.generation), (changed = true))
-    if (info.name && device.name === device.externalId) ((device.name = info.name), (changed = true))
+    const named = Boolean(info.name) && device.name === device.externalId
+    if (named) ((device.name = info.name!), (changed = true))
     if (changed) this.#persist(device)
+    if (named) this.#events.settingsChanged(device)
   }
 
   #observed(device: Device, readings: ReturnType<typeof readPlug>, at: Date): void {
@@ -183,6 +213,7 @@ export class DeviceRegistry {
       undo()
       throw err
     }
+    this.#events.settingsChanged(device)
   }
 
   /**

@@ -6,13 +6,16 @@ import { MemoryDeviceStore } from '../../../../src/modules/devices/storage/memor
 function setup(autoAdmit = true) {
   const store = new MemoryDeviceStore()
   const events: Array<{ kind: string; id: string; online?: boolean; reason?: string }> = []
+  /** What other instances would be told: `<device name>/<approval>` per settingsChanged. */
+  const shared: string[] = []
   const sink: DeviceEvents = {
     updated: (d) => events.push({ kind: 'update', id: d.id, online: d.online }),
     wentOffline: (d, reason) => events.push({ kind: 'offline', id: d.id, reason }),
     assignmentChanged: (d) => events.push({ kind: 'assignment', id: d.id }),
+    settingsChanged: (d) => shared.push(`${d.name}/${d.approval}`),
   }
   const registry = new DeviceRegistry({ store, events: sink, autoAdmit: () => autoAdmit })
-  return { store, events, registry }
+  return { store, events, shared, registry }
 }
 
 const ident = (externalId: string, tenant = 't1') => ({ tenant, source: 'direct' as const, externalId, upstreamId: null })
@@ -109,7 +112,7 @@ t.test('load: rows come back offline whatever they said, and versions continue a
   const row = store.rows.get(d.id)!
   row.stateSeq = Date.now() * 1000 + 10_000_000
   const events: string[] = []
-  const again = new DeviceRegistry({ store, events: { updated: () => events.push('u'), wentOffline: () => events.push('o'), assignmentChanged: () => {} }, autoAdmit: () => true })
+  const again = new DeviceRegistry({ store, events: { updated: () => events.push('u'), wentOffline: () => events.push('o'), assignmentChanged: () => {}, settingsChanged: () => {} }, autoAdmit: () => true })
   t.equal(await again.load(), 1)
   const loaded = again.get(d.id)!
   t.equal(loaded.online, false, 'never online before a real message')
@@ -142,4 +145,46 @@ t.test('describe fills model and generation, and the device name only while the 
   await registry.rename(other, 'Room 1')
   registry.describe(other, { name: 'Device says' })
   t.equal(other.name, 'Room 1', 'an operator-given name stays')
+})
+
+t.test('other instances are told of a new device and of every saved settings change, never of a failed one', async (t) => {
+  const { registry, shared, store } = setup(false)
+  const d = registry.findOrCreate(ident('p'))
+  t.same(shared, ['p/pending'], 'a device first seen here')
+  registry.report(d, { kind: 'full', components: full(true, 10), at: new Date() })
+  t.same(shared, ['p/pending'], 'state is not a setting')
+  await registry.setApproval(d, 'approved')
+  await registry.rename(d, 'Room 1')
+  await registry.assign(d, { equipmentId: 'laser-2' })
+  t.same(shared, ['p/pending', 'p/approved', 'Room 1/approved', 'Room 1/approved'])
+  const q = registry.findOrCreate(ident('q'))
+  registry.describe(q, { name: 'Kitchen' })
+  t.same(shared.slice(4), ['q/pending', 'Kitchen/pending'], 'the name a device gives itself is a setting too')
+  store.saveConfig = async () => {
+    throw new Error('db down')
+  }
+  await t.rejects(registry.rename(d, 'Room 2'))
+  t.equal(shared.length, 6, 'a change that was not saved is not shared')
+})
+
+t.test('adopt: another instance\'s device or settings, never its state; nothing written or published here', async (t) => {
+  const a = setup(false)
+  const b = setup(false)
+  const d = a.registry.findOrCreate(ident('p'))
+  a.registry.report(d, { kind: 'full', components: full(true, 40), at: new Date() })
+  await a.registry.setApproval(d, 'approved')
+  const snapshot = a.store.rows.get(d.id)!
+
+  const first = b.registry.adopt(snapshot)
+  t.equal(first.approvalBefore, undefined, 'new to b')
+  t.match(first.device, { id: d.id, approval: 'approved', online: false }, 'known, never online from hearsay')
+  t.equal(b.store.rows.size, 0, 'nothing written by b')
+
+  b.registry.report(first.device, { kind: 'full', components: full(true, 99), at: new Date() })
+  const events = b.events.length
+  const second = b.registry.adopt({ ...snapshot, name: 'Room 1', approval: 'rejected', equipmentId: 'eq', currentPower: 1, online: false })
+  t.equal(second.approvalBefore, 'approved')
+  t.match(second.device, { name: 'Room 1', approval: 'rejected', equipmentId: 'eq', online: true }, 'settings taken')
+  t.equal(second.device.readings.currentPower, 99, 'state kept: it belongs to the instance serving the device')
+  t.equal(b.events.length, events, 'nothing published by adopt')
 })

@@ -1,0 +1,49 @@
+import t from 'tap'
+import { query, tableName } from '../../../src/storage/database.ts'
+import { eventually } from '../../helpers/app.ts'
+import { startDatabaseCluster } from '../../helpers/cluster.ts'
+import { openTestDatabase } from '../../helpers/database.ts'
+import type { TestServer } from '../../helpers/server.ts'
+import { api, enrol, isPush, operator, plug, tenantClient, until } from './device-helpers.ts'
+
+/**
+ * Two instances sharing Redis and PostgreSQL; a plug connected to A, its
+ * operator working through B (as a load balancer would send them).
+ */
+t.test('a device seen by one instance is known to the other; approval, naming and rejection made there reach the one serving it', async (t) => {
+  const db = await openTestDatabase('postgresql')
+  t.teardown(() => db.close())
+  const { nodes } = await startDatabaseCluster(t, 'device-settings', db, ['a', 'b'], { DEVICE_AUTO_ADMIT: 'false' })
+  const [a, b] = nodes as [TestServer, TestServer]
+  const op = b.token(operator('clinic-1'))
+  const watcher = await tenantClient(t, a, 'clinic-1')
+
+  const p = await plug(t, await enrol(a, 'clinic-1'))
+  t.ok(await until(() => [...a.app.devices.registry.all()].some((d) => d.online)), 'online on a, pending')
+  const id = [...a.app.devices.registry.all()][0]!.id
+  t.ok(await until(() => b.app.devices.registry.get(id) !== undefined), 'b knows the new device')
+  t.match(b.app.devices.registry.get(id), { approval: 'pending', online: false }, 'as pending, and not online by hearsay')
+
+  // approved through b: a, which serves the plug, publishes its state
+  const approved = await api(b, op, 'POST', `/api/devices/${id}/approve`)
+  t.equal(approved.status, 200)
+  t.match((await watcher.next(isPush('device-update', id))).data, { deviceId: id, online: true }, 'a published the approved device\'s state')
+  t.equal(a.app.devices.registry.get(id)!.approval, 'approved')
+
+  // named and assigned through b: a's copy follows, and a's later state writes keep them
+  t.equal((await api(b, op, 'PATCH', `/api/devices/${id}`, { name: 'Ward 3 kettle' })).status, 200)
+  t.equal((await api(b, op, 'PUT', `/api/devices/${id}/assignment`, { equipmentId: 'eq-7', equipmentName: 'Kettle' })).status, 200)
+  t.ok(await until(() => a.app.devices.registry.get(id)!.name === 'Ward 3 kettle' && a.app.devices.registry.get(id)!.equipmentId === 'eq-7'), 'a\'s copy follows')
+  p.press(true)
+  await watcher.next((f) => isPush('device-update', id)(f) && f.data.relayOn === true)
+  const listed = await api(a, a.token(operator('clinic-1')), 'GET', `/api/devices/${id}`)
+  t.match(listed.body, { name: 'Ward 3 kettle', equipmentId: 'eq-7', relayOn: true })
+  const row = async () => (await query<Record<string, unknown>>(db.orm, `select * from ${tableName(db.orm, 'device')} where id = ?`, [id]))[0]
+  t.equal((await eventually(row, (r) => r?.relay_on === true))?.relay_on, true, 'a wrote the new state')
+  t.match(await row(), { name: 'Ward 3 kettle', equipment_id: 'eq-7', approval: 'approved' }, 'over b\'s settings, which it kept')
+
+  // rejected through b: a closes the plug's socket
+  const closed = new Promise<number>((r) => p.socket!.once('close', (code) => r(code)))
+  t.equal((await api(b, op, 'POST', `/api/devices/${id}/reject`)).status, 200)
+  t.equal(await closed, 4011, 'closed by a with the rejection code')
+})
