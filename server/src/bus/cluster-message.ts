@@ -1,3 +1,4 @@
+import type { SwitchResult } from '../modules/devices/commands/device-commands.ts'
 import type { DeviceSnapshot } from '../modules/devices/state/device.ts'
 import type { HubEvent } from '../realtime/event.ts'
 
@@ -60,6 +61,38 @@ export interface DeviceSettingsMessage {
   device: DeviceSnapshot
 }
 
-export type ClusterMessage = EventMessage | DisconnectMessage | UpstreamActionMessage | DeviceSettingsMessage
+/** A switch command for a device this instance does not serve: every other instance hears it, the one serving the device runs it. */
+export interface DeviceCommandMessage {
+  kind: 'device-command'
+  origin: string
+  requestId: string
+  deviceId: string
+  channel: number
+  on: boolean
+}
 
-export const CLUSTER_MESSAGE_KINDS: ReadonlySet<ClusterMessage['kind']> = new Set(['event', 'disconnect', 'upstream-action', 'device-settings'])
+/** Every instance's answer to a `device-command`, for its origin (`to`): the outcome, or null where the device is not served. */
+export interface DeviceCommandResultMessage {
+  kind: 'device-command-result'
+  origin: string
+  to: string
+  requestId: string
+  result: SwitchResult | null
+}
+
+export type ClusterMessage =
+  | EventMessage
+  | DisconnectMessage
+  | UpstreamActionMessage
+  | DeviceSettingsMessage
+  | DeviceCommandMessage
+  | DeviceCommandResultMessage
+
+export const CLUSTER_MESSAGE_KINDS: ReadonlySet<ClusterMessage['kind']> = new Set([
+  'event',
+  'disconnect',
+  'upstream-action',
+  'device-settings',
+  'device-command',
+  'device-command-result',
+])

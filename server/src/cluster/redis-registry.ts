@@ -94,6 +94,12 @@ export class RedisRegistry implements ClusterRegistry {
     }
   }
 
+  /** The instances whose lease is current, this one included. */
+  async liveInstances(): Promise<string[]> {
+    const { redis, keys } = this.#o
+    return (await redis.zrangebyscore(keys.instances, `(${Date.now()}`, '+inf')).map(dec)
+  }
+
   async view(): Promise<ClusterView> {
     const { redis, keys } = this.#o
     const ids = await redis.zrangebyscore(keys.instances, `(${Date.now()}`, '+inf')

@@ -7,6 +7,7 @@ import type { RedisBackend } from '../../redis/backend.ts'
 import { writerMetrics } from '../../storage/batched-writer.ts'
 import { CredentialCipher } from './cloud/credential-cipher.ts'
 import { ShellyCloudManager, type UpstreamLogEntry } from './cloud/shelly-cloud-manager.ts'
+import { CommandRelay } from './commands/command-relay.ts'
 import { DeviceCommands } from './commands/device-commands.ts'
 import { DeviceMetrics } from './device-metrics.ts'
 import { AdmissionPolicy } from './enrolment/admission-policy.ts'
@@ -204,6 +205,24 @@ async function devicesPlugin(app: FastifyInstance, opts: { config: Config; insta
   if (app.hasDecorator('connectionActions')) app.connectionActions.registerUpstream('SHELLY', cloudManager)
 
   const commands = new DeviceCommands({ sessions, cloud: () => cloudManager, timeoutMs: config.DEVICE_COMMAND_TIMEOUT_MS, metrics })
+  // several instances: a command for a device served by another one is relayed to it over the bus
+  const instances = app.hasDecorator('cluster') ? app.cluster.redisRegistry : undefined
+  let relay: CommandRelay | undefined
+  if (app.bus.kind !== 'memory' && instances !== undefined) {
+    relay = new CommandRelay({
+      bus: app.bus,
+      instanceId,
+      liveInstances: () => instances.liveInstances(),
+      serve: async (deviceId, channel, on) => {
+        const device = registry.get(deviceId)
+        return device === undefined ? null : commands.switchHere(device, channel, on)
+      },
+      timeoutMs: config.DEVICE_COMMAND_TIMEOUT_MS,
+      log,
+    })
+    commands.relay = relay
+    app.bus.onMessage(relay.onMessage)
+  }
   app.dispatcher.register('device:switch', DEVICE_CLIENT_FRAME_SCHEMAS['device:switch'], deviceSwitchHandler({ registry, commands, controlRoles: config.deviceControlRoles }))
 
   app.decorate('devices', { registry, sessions, ingress, offline, commands, enrolment, admission, cloud: cloudManager, store, upstream } satisfies DevicesModule)
@@ -221,6 +240,7 @@ async function devicesPlugin(app: FastifyInstance, opts: { config: Config; insta
   })
 
   app.addHook('preClose', async () => {
+    relay?.close()
     offline.stop()
     const open = [...sessions.all]
     for (const s of open) {

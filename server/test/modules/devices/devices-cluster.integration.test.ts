@@ -13,7 +13,7 @@ import { api, enrol, isPush, operator, plug, tenantClient, until } from './devic
 t.test('a device seen by one instance is known to the other; approval, naming and rejection made there reach the one serving it', async (t) => {
   const db = await openTestDatabase('postgresql')
   t.teardown(() => db.close())
-  const { nodes } = await startDatabaseCluster(t, 'device-settings', db, ['a', 'b'], { DEVICE_AUTO_ADMIT: 'false' })
+  const { nodes } = await startDatabaseCluster(t, 'device-settings', db, ['a', 'b'], { DEVICE_AUTO_ADMIT: 'false', DEVICE_COMMAND_TIMEOUT_MS: '20000' })
   const [a, b] = nodes as [TestServer, TestServer]
   const op = b.token(operator('clinic-1'))
   const watcher = await tenantClient(t, a, 'clinic-1')
@@ -42,8 +42,27 @@ t.test('a device seen by one instance is known to the other; approval, naming an
   t.equal((await eventually(row, (r) => r?.relay_on === true))?.relay_on, true, 'a wrote the new state')
   t.match(await row(), { name: 'Ward 3 kettle', equipment_id: 'eq-7', approval: 'approved' }, 'over b\'s settings, which it kept')
 
+  // switched through b: relayed to a, which holds the socket
+  const switched = await api(b, op, 'POST', `/api/devices/${id}/switch`, { on: false })
+  t.same(switched, { status: 200, body: { deviceId: id, channel: 0, on: false, wasOn: true } })
+  t.equal(p.relayOn, false, 'the plug switched')
+  const viaSocket = await tenantClient(t, b, 'clinic-1', ['tenant-admin'])
+  viaSocket.send({ type: 'device:switch', id: 'r1', deviceId: id, on: true })
+  t.match(await viaSocket.next('device:switch:result'), { id: 'r1', deviceId: id, on: true, wasOn: false }, 'and over b\'s client socket')
+
   // rejected through b: a closes the plug's socket
   const closed = new Promise<number>((r) => p.socket!.once('close', (code) => r(code)))
   t.equal((await api(b, op, 'POST', `/api/devices/${id}/reject`)).status, 200)
   t.equal(await closed, 4011, 'closed by a with the rejection code')
+  // a device connected nowhere: every instance says so, and the answer comes at once, not after the 20 s bound
+  const q = await plug(t, await enrol(a, 'clinic-1'))
+  t.ok(await until(() => a.app.devices.registry.size === 2 && b.app.devices.registry.size === 2))
+  const qid = [...b.app.devices.registry.all()].find((d) => d.id !== id)!.id
+  t.equal((await api(b, op, 'POST', `/api/devices/${qid}/approve`)).status, 200)
+  q.terminate()
+  t.ok(await until(() => a.app.devices.sessions.current(qid) === undefined), 'a saw it go')
+  const started = Date.now()
+  const offline = await api(b, op, 'POST', `/api/devices/${qid}/switch`, { on: true })
+  t.match(offline, { status: 409, body: { code: 'DEVICE_OFFLINE', message: /not connected to any instance/ } })
+  t.ok(Date.now() - started < 10_000, 'answered without waiting for the command bound')
 })

@@ -275,6 +275,12 @@ export class ShellyCloudManager implements UpstreamControl {
     return r.connector.start()
   }
 
+  /** Whether this instance runs the cloud connection the device came from. */
+  serves(device: Device): boolean {
+    for (const r of this.#running.values()) if (r.connectionId === device.upstreamId) return r.owned
+    return false
+  }
+
   /** Relay command through the cloud for a device that came from it. */
   relay(device: Device, channel: number, on: boolean, timeoutMs: number): Promise<CallOutcome<unknown>> {
     const r = [...this.#running.values()].find((x) => x.connectionId === device.upstreamId)

@@ -38,7 +38,7 @@ export interface DeviceRoutesOptions {
 }
 
 /** HTTP status of each command failure. */
-export const COMMAND_STATUS: Record<string, number> = { FORBIDDEN: 403, NOT_FOUND: 404, DEVICE_OFFLINE: 409, DEVICE_ERROR: 502, DEVICE_TIMEOUT: 504 }
+export const COMMAND_STATUS: Record<string, number> = { FORBIDDEN: 403, NOT_FOUND: 404, DEVICE_OFFLINE: 409, DEVICE_ERROR: 502, UNAVAILABLE: 503, DEVICE_TIMEOUT: 504 }
 
 /** The device, if the caller may see it; otherwise 404 (another tenant's ids look absent). */
 function visibleDevice(registry: DeviceRegistry, p: Principal, id: string): Device {

@@ -51,6 +51,15 @@ t.test('a cloud account is connected by one instance of a cluster; operator acti
   await sleep(SETTLE_MS)
   t.equal(cloud.clients.size, 1, 'still one connection')
   const holder = connected(a) === 1 ? a : b
+  const nonHolder = holder === a ? b : a
+
+  // a cloud device switched through the instance that does not run its account: relayed to the holder
+  const cloudDevices = (s: TestServer) => [...s.app.devices.registry.all()].filter((d) => d.source === 'cloud')
+  t.ok(await until(() => cloudDevices(holder).filter((d) => d.online).length === 2 && cloudDevices(nonHolder).length === 2), 'both know the account\'s devices')
+  const dev = cloudDevices(nonHolder)[0]!
+  const switched = await api(nonHolder, op(nonHolder), 'POST', `/api/devices/${dev.id}/switch`, { on: true })
+  t.match(switched, { status: 200, body: { deviceId: dev.id, channel: 0, on: true } })
+  t.equal(cloud.devices.get(dev.externalId)!.relayOn, true, 'the cloud switched it')
 
   // the holder loses its lease (as when it stalled past it and another instance took it): it disconnects
   const redis = await redisClient(t)
