@@ -116,11 +116,11 @@ export const ConfigSchema = Type.Object({
     description: 'A Redis command without a reply after this long fails: publishes answer 503 instead of hanging (nothing is queued while Redis is away).',
   }),
   REDIS_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 2_000, description: 'Longest wait for a Redis connection (and, at start-up, before the server goes on degraded).' }),
-  CLUSTER_HEARTBEAT_MS: Type.Integer({ minimum: 20, default: 5_000, description: 'With Redis: how often each instance renews its lease and rewrites its entry in the cluster registry.' }),
+  CLUSTER_HEARTBEAT_MS: Type.Integer({ minimum: 20, default: 5_000, description: 'With Redis: how often each instance renews its lease and rewrites its entry in the cluster registry, and renews its Shelly Cloud account leases (picking up accounts added or freed elsewhere).' }),
   CLUSTER_LEASE_MS: Type.Integer({
     minimum: 60,
     default: 15_000,
-    description: "With Redis: an instance whose lease was not renewed for this long is dead; a survivor removes its connections from the cluster view and presence, and closes its connection records. At least twice CLUSTER_HEARTBEAT_MS.",
+    description: "With Redis: an instance whose lease was not renewed for this long is dead; a survivor removes its connections from the cluster view and presence, and closes its connection records; a Shelly Cloud account whose holder stopped renewing is taken over after as long. At least twice CLUSTER_HEARTBEAT_MS.",
   }),
   PRESENCE_CHANNELS: Type.String({
     default: '',
