@@ -187,7 +187,7 @@ async function devicesPlugin(app: FastifyInstance, opts: { config: Config; insta
     logEvent,
     // one instance per account: two connections would report every device twice
     leases: redis ? new RedisLeases({ redis: redis.bus.commands, keys: redis.keys, instanceId, ttlMs: config.CLUSTER_LEASE_MS }) : new LocalLeases(),
-    refreshMs: config.CLUSTER_HEARTBEAT_MS,
+    refreshMs: redis ? config.CLUSTER_HEARTBEAT_MS : 0,
     forward: (connectionId, action) => app.bus.publish({ kind: 'upstream-action', origin: instanceId, connectionId, action }),
     settings: {
       backoff: { initialDelayMs: config.SHELLY_CLOUD_RECONNECT_INITIAL_MS, maxDelayMs: Math.max(config.SHELLY_CLOUD_RECONNECT_MAX_MS, config.SHELLY_CLOUD_RECONNECT_INITIAL_MS) },

@@ -36,7 +36,7 @@ export interface CloudManagerOptions {
   logEvent(entry: UpstreamLogEntry): void
   /** One instance runs each account's connection (cluster/leases.ts); LocalLeases without Redis. */
   leases: Leases
-  /** How often leases are renewed and accounts added or removed elsewhere are picked up (CLUSTER_HEARTBEAT_MS). */
+  /** How often leases are renewed and accounts added or removed elsewhere are picked up (CLUSTER_HEARTBEAT_MS); 0 alone (no other instance). */
   refreshMs: number
   /** Sends an operator's action to the instance that runs the connection (over the bus). */
   forward(connectionId: string, action: UpstreamAction): Promise<void>
@@ -93,6 +93,7 @@ export class ShellyCloudManager implements UpstreamControl {
   /** Boot: every stored account gets its connector; those with auto_reconnect on whose lease this instance gets are started. */
   async startAll(): Promise<void> {
     await this.refresh()
+    if (this.#o.refreshMs <= 0) return
     this.#timer = setInterval(() => void this.refresh(), this.#o.refreshMs)
     this.#timer.unref()
   }
