@@ -51,6 +51,7 @@ export class DeviceCommands {
   }
 
   async #switch(device: Device, channel: number, on: boolean): Promise<SwitchResult> {
+    // checked here too (settings reach every copy): a device pending or rejected is refused, connected or not
     if (device.approval !== 'approved') return { ok: false, code: 'FORBIDDEN', message: `Device ${device.id} is ${device.approval}, not approved` }
     if (this.relay !== undefined && !this.servesHere(device)) return this.relay.switch(device.id, channel, on)
     return this.#switchLocal(device, channel, on)
