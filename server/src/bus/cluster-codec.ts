@@ -53,6 +53,8 @@ export function decodeClusterMessage(text: string): ClusterMessage | null {
   } else if (message.kind === 'device-settings') {
     const d = message.device as Partial<DeviceSnapshot> | null
     if (typeof d !== 'object' || d === null || typeof d.id !== 'string' || typeof d.tenant !== 'string' || typeof d.approval !== 'string' || typeof d.name !== 'string') return null
+  } else if (message.kind === 'device-session') {
+    if (typeof message.deviceId !== 'string') return null
   } else if (message.kind === 'device-command') {
     if (typeof message.requestId !== 'string' || typeof message.deviceId !== 'string' || !Number.isInteger(message.channel) || typeof message.on !== 'boolean') return null
   } else if (message.kind === 'device-command-result') {

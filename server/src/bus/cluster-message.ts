@@ -61,6 +61,13 @@ export interface DeviceSettingsMessage {
   device: DeviceSnapshot
 }
 
+/** A device named itself on a socket of the sending instance: an older socket of it elsewhere gives way (closed as replaced, no offline). */
+export interface DeviceSessionMessage {
+  kind: 'device-session'
+  origin: string
+  deviceId: string
+}
+
 /** A switch command for a device this instance does not serve: every other instance hears it, the one serving the device runs it. */
 export interface DeviceCommandMessage {
   kind: 'device-command'
@@ -85,6 +92,7 @@ export type ClusterMessage =
   | DisconnectMessage
   | UpstreamActionMessage
   | DeviceSettingsMessage
+  | DeviceSessionMessage
   | DeviceCommandMessage
   | DeviceCommandResultMessage
 
@@ -93,6 +101,7 @@ export const CLUSTER_MESSAGE_KINDS: ReadonlySet<ClusterMessage['kind']> = new Se
   'disconnect',
   'upstream-action',
   'device-settings',
+  'device-session',
   'device-command',
   'device-command-result',
 ])

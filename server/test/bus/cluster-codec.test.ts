@@ -17,6 +17,8 @@ t.test('messages round-trip as JSON', async (t) => {
   const device = { id: 'dev_1', tenant: 't', source: 'direct', externalId: 'p1', upstreamId: null, name: 'Room 1', model: null, generation: null, approval: 'approved', online: false, relayOn: null, currentPower: null, voltage: null, current: null, temperature: null, totalEnergy: null, lastSeenAt: null, equipmentId: null, equipmentName: null, appointmentOnlyMode: false, stateSeq: 1, createdAt: '2026-01-01T00:00:00.000Z' } as const
   const settings: ClusterMessage = { kind: 'device-settings', origin: 'n4', device }
   t.same(decodeClusterMessage(encodeClusterMessage(settings)), settings)
+  const session: ClusterMessage = { kind: 'device-session', origin: 'n4', deviceId: 'dev_1' }
+  t.same(decodeClusterMessage(encodeClusterMessage(session)), session)
   const command: ClusterMessage = { kind: 'device-command', origin: 'n5', requestId: 'r', deviceId: 'dev_1', channel: 0, on: true }
   t.same(decodeClusterMessage(encodeClusterMessage(command)), command)
   for (const result of [null, { ok: false as const, code: 'DEVICE_OFFLINE' as const, message: 'x' }]) {
@@ -38,7 +40,7 @@ t.test('a stamped message takes its position from the prefix the history script 
 })
 
 t.test('anything malformed is null, never a throw', async (t) => {
-  for (const text of ['', 'not json', 'S1|', 'Sx|e|{}', 'S1||{}', '{"kind":"nope","origin":"x"}', '{"kind":"event","origin":"x"}', '{"kind":"event","origin":"x","event":{"id":1}}', '{"kind":"disconnect","origin":"x"}', '{"kind":"upstream-action","origin":"x","connectionId":"c","action":"delete"}', '{"kind":"upstream-action","origin":"x","action":"stop"}', '{"kind":"device-settings","origin":"x","device":{"id":"d"}}', '{"kind":"device-settings","origin":"x","device":null}', '{"kind":"device-command","origin":"x","requestId":"r","deviceId":"d","channel":0.5,"on":true}', '{"kind":"device-command-result","origin":"x","requestId":"r","result":null}', '{"kind":"device-command-result","origin":"x","to":"y","requestId":"r","result":"yes"}', 'null', '[]']) {
+  for (const text of ['', 'not json', 'S1|', 'Sx|e|{}', 'S1||{}', '{"kind":"nope","origin":"x"}', '{"kind":"event","origin":"x"}', '{"kind":"event","origin":"x","event":{"id":1}}', '{"kind":"disconnect","origin":"x"}', '{"kind":"upstream-action","origin":"x","connectionId":"c","action":"delete"}', '{"kind":"upstream-action","origin":"x","action":"stop"}', '{"kind":"device-settings","origin":"x","device":{"id":"d"}}', '{"kind":"device-settings","origin":"x","device":null}', '{"kind":"device-session","origin":"x"}', '{"kind":"device-command","origin":"x","requestId":"r","deviceId":"d","channel":0.5,"on":true}', '{"kind":"device-command-result","origin":"x","requestId":"r","result":null}', '{"kind":"device-command-result","origin":"x","to":"y","requestId":"r","result":"yes"}', 'null', '[]']) {
     t.equal(decodeClusterMessage(text), null, JSON.stringify(text))
   }
 })

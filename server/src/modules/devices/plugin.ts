@@ -157,12 +157,18 @@ async function devicesPlugin(app: FastifyInstance, opts: { config: Config; insta
     framesPerMinute: config.DEVICE_MAX_FRAMES_PER_MINUTE,
     commandTimeoutMs: config.DEVICE_COMMAND_TIMEOUT_MS,
     maxPendingPerTenant: MAX_PENDING_SOCKETS_PER_TENANT,
+    // several instances: a device that reconnects to another one before its old socket here is seen dead
+    identified: (deviceId) => {
+      if (app.bus.kind === 'memory') return
+      app.bus.publish({ kind: 'device-session', origin: instanceId, deviceId }).catch((err: unknown) => log.warn({ err, deviceId }, 'device session not announced to the other instances'))
+    },
   })
   const enrolment = new EnrolmentTokens(enrolmentStore)
 
   // Another instance saw a device first or an operator changed one there: this copy follows, and
   // if this instance serves the device, an approval or a rejection takes effect on its connection.
   app.bus.onMessage((m) => {
+    if (m.kind === 'device-session' && m.origin !== instanceId) ingress!.replacedElsewhere(m.deviceId)
     if (m.kind !== 'device-settings' || m.origin === instanceId) return
     const { device, approvalBefore } = registry.adopt(m.device)
     if (approvalBefore === undefined || approvalBefore === device.approval) return
@@ -243,12 +249,14 @@ async function devicesPlugin(app: FastifyInstance, opts: { config: Config; insta
     relay?.close()
     offline.stop()
     const open = [...sessions.all]
+    // the devices this instance serves (with several instances, the others' devices are not ours to mark)
+    const served = open.flatMap((s) => (s.device !== undefined && sessions.current(s.device.id) === s ? [s.device] : []))
     for (const s of open) {
       s.end(OFFLINE_REASONS.shutdown)
       sessions.remove(s)
     }
     // one bulk update for every device this instance served, then the sockets go
-    registry.markOfflineMany([...registry.all()].filter((d) => d.source === 'direct'), OFFLINE_REASONS.shutdown)
+    registry.markOfflineMany(served, OFFLINE_REASONS.shutdown)
     for (const s of open) s.link.close(DEVICE_CLOSE_CODES.GOING_AWAY, 'server shutting down')
     await cloudManager.stopAll()
     const deadline = Date.now() + SHUTDOWN_GRACE_MS

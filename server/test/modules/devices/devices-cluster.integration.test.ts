@@ -4,7 +4,7 @@ import { eventually } from '../../helpers/app.ts'
 import { startDatabaseCluster } from '../../helpers/cluster.ts'
 import { openTestDatabase } from '../../helpers/database.ts'
 import type { TestServer } from '../../helpers/server.ts'
-import { api, enrol, isPush, operator, plug, tenantClient, until } from './device-helpers.ts'
+import { api, enrol, isPush, operator, plug, sleep, tenantClient, until } from './device-helpers.ts'
 
 /**
  * Two instances sharing Redis and PostgreSQL; a plug connected to A, its
@@ -53,7 +53,7 @@ t.test('a device seen by one instance is known to the other; approval, naming an
   // rejected through b: a closes the plug's socket
   const closed = new Promise<number>((r) => p.socket!.once('close', (code) => r(code)))
   t.equal((await api(b, op, 'POST', `/api/devices/${id}/reject`)).status, 200)
-  t.equal(await closed, 4011, 'closed by a with the rejection code')
+  t.equal(await Promise.race([closed, sleep(5_000).then(() => 'still open')]), 4011, 'closed by a with the rejection code')
   // a device connected nowhere: every instance says so, and the answer comes at once, not after the 20 s bound
   const q = await plug(t, await enrol(a, 'clinic-1'))
   t.ok(await until(() => a.app.devices.registry.size === 2 && b.app.devices.registry.size === 2))
@@ -65,4 +65,39 @@ t.test('a device seen by one instance is known to the other; approval, naming an
   const offline = await api(b, op, 'POST', `/api/devices/${qid}/switch`, { on: true })
   t.match(offline, { status: 409, body: { code: 'DEVICE_OFFLINE', message: /not connected to any instance/ } })
   t.ok(Date.now() - started < 10_000, 'answered without waiting for the command bound')
+})
+
+t.test('a device that reconnects to the other instance before its old socket is seen dead: handed over, never offline, its state still written', async (t) => {
+  const db = await openTestDatabase('postgresql')
+  t.teardown(() => db.close())
+  const { nodes } = await startDatabaseCluster(t, 'device-handover', db, ['a', 'b'], { DEVICE_COMMAND_TIMEOUT_MS: '2000' })
+  // b started after a: it serves the plug first, then the plug moves to a (whose versions started lower)
+  const [a, b] = nodes as [TestServer, TestServer]
+  const watcher = await tenantClient(t, a, 'clinic-1')
+  const first = await plug(t, await enrol(b, 'clinic-1'), { mac: 'aabbcc000777' })
+  t.ok(await until(() => [...b.app.devices.registry.all()].some((d) => d.online)))
+  const id = [...b.app.devices.registry.all()][0]!.id
+  t.ok(await until(() => a.app.devices.registry.get(id) !== undefined))
+  const row = async () => (await query<Record<string, unknown>>(db.orm, `select online, relay_on from ${tableName(db.orm, 'device')} where id = ?`, [id]))[0]
+  t.equal((await eventually(row, (r) => r?.online === true))?.online, true, 'b wrote it online')
+
+  // the same plug on a (its old socket to b still open, as after a network change)
+  const replaced = new Promise<number>((r) => first.socket!.once('close', (code) => r(code)))
+  const second = await plug(t, await enrol(a, 'clinic-1'), { mac: 'aabbcc000777' })
+  t.equal(await Promise.race([replaced, sleep(5_000).then(() => 'still open')]), 4010, 'b closed the old socket as replaced')
+  t.ok(await until(() => a.app.devices.sessions.current(id) !== undefined && a.app.devices.registry.get(id)!.online), 'a serves it')
+  t.equal(b.app.devices.sessions.current(id), undefined)
+  t.equal(b.app.devices.registry.get(id)!.online, false, 'b\'s copy no longer counts it as served there')
+
+  // commands follow it, and a's state writes land over b's
+  const op = b.token(operator('clinic-1'))
+  t.match(await api(b, op, 'POST', `/api/devices/${id}/switch`, { on: true }), { status: 200, body: { on: true } })
+  t.equal(second.relayOn, true)
+  t.equal((await eventually(row, (r) => r?.relay_on === true))?.relay_on, true, 'a\'s newer state is in the table')
+
+  // b's clean shutdown does not mark it offline
+  await b.close()
+  await sleep(200) // an offline write or event, had there been one, would be out by now
+  t.match(await row(), { online: true, relay_on: true }, 'still online in the table')
+  t.same(watcher.all('device-offline-status').filter((f) => f.data?.deviceId === id), [], 'no offline event at any point')
 })

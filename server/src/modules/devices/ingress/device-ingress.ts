@@ -18,6 +18,8 @@ export interface DeviceIngressOptions {
   commandTimeoutMs: number
   /** Sockets of devices awaiting approval a tenant may hold at once. */
   maxPendingPerTenant: number
+  /** A device named itself on a socket here: an older socket of it on another instance gives way (plugin: the bus). */
+  identified?(deviceId: string): void
 }
 
 /**
@@ -100,6 +102,23 @@ export class DeviceIngress {
     this.#end(session, DEVICE_CLOSE_CODES.POLICY_VIOLATION, 'anonymous', 'no frame naming the device')
   }
 
+  /**
+   * The device came back on a socket of another instance before this one's
+   * was seen dead: closed as replaced, with no offline in between (the device
+   * is online, elsewhere), and this copy no longer counts it as served here.
+   */
+  replacedElsewhere(deviceId: string): void {
+    const { sessions, registry, metrics } = this.#o
+    const session = sessions.current(deviceId)
+    if (session === undefined) return
+    session.end('replaced')
+    sessions.remove(session)
+    if (session.device !== undefined) registry.servedElsewhere(session.device)
+    metrics.closes.inc({ reason: 'replaced' })
+    session.link.close(DEVICE_CLOSE_CODES.REPLACED, 'replaced by a newer socket on another instance')
+    this.#o.log.info({ session: session.id, deviceId }, 'device reconnected to another instance: old socket closed')
+  }
+
   /** Closes a session for a reason of ours; its close event finds it already ended. */
   endSession(session: DeviceSession, code: number, reason: string): void {
     this.#end(session, code, reason, reason)
@@ -136,6 +155,7 @@ export class DeviceIngress {
       previous.link.close(DEVICE_CLOSE_CODES.REPLACED, 'replaced by a newer socket')
     }
     this.#o.log.info({ session: session.id, deviceId: device.id, src: frame.src, tenant, approval: device.approval, replaced: previous?.id }, 'device identified')
+    this.#o.identified?.(device.id)
     this.#describe(session, frame.kind === 'status' && frame.full)
     return true
   }

@@ -40,7 +40,13 @@ export class DeviceRegistry {
   readonly #store: DeviceStore
   readonly #events: DeviceEvents
   readonly #autoAdmit: (tenant: string) => boolean
-  /** State versions: microseconds at start-up, then +1 per change, so a restart continues above the last run. */
+  /**
+   * State versions: wall-clock microseconds, +1 when changes come faster, so a
+   * restart continues above the last run and, with several instances, the one
+   * serving a device now writes above the one that served it before (within
+   * the clocks' skew); a per-instance counter would leave an instance started
+   * later ahead for ever.
+   */
   #seq = Date.now() * 1000
 
   constructor(opts: { store: DeviceStore; events: DeviceEvents; autoAdmit(tenant: string): boolean }) {
@@ -110,6 +116,15 @@ export class DeviceRegistry {
     known.model ??= s.model
     known.generation ??= s.generation
     return { device: known, approvalBefore }
+  }
+
+  /**
+   * The device is now served by another instance (it reconnected there): this
+   * copy stops saying online, silently; the serving instance writes and
+   * publishes its state.
+   */
+  servedElsewhere(device: Device): void {
+    device.online = false
   }
 
   /** A status report from the device: full status replaces, a delta merges (`null` removes). */
@@ -228,6 +243,7 @@ export class DeviceRegistry {
   }
 
   #next(): number {
-    return ++this.#seq
+    this.#seq = Math.max(this.#seq + 1, Date.now() * 1000)
+    return this.#seq
   }
 }

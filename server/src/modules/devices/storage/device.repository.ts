@@ -106,7 +106,9 @@ export class DeviceRepository {
    * An operator's change (approval, name, assignment): the row whole when
    * new, else only its settings, whatever the state version (operator
    * changes are not ordered by the state counter of the instance that made
-   * them; the last one written wins).
+   * them; the last one written wins). A row it creates has state version 0:
+   * its state is a copy's (possibly another instance's, not serving the
+   * device), and any state write must win over it.
    */
   async saveConfig(row: DeviceSnapshot): Promise<void> {
     const { columns, fields, record } = recordsetSql(COLUMNS)
@@ -119,7 +121,7 @@ export class DeviceRepository {
       `insert into ${t} (${columns}, "updated_at")
        select ${fields}, now() from json_to_recordset(?::json) as x(${record})
        on conflict ("id") do update set ${settings}, "updated_at" = now()`,
-      [JSON.stringify([row])],
+      [JSON.stringify([{ ...row, stateSeq: 0 }])],
     )
   }
 
