@@ -55,6 +55,8 @@ export function decodeClusterMessage(text: string): ClusterMessage | null {
     if (typeof d !== 'object' || d === null || typeof d.id !== 'string' || typeof d.tenant !== 'string' || typeof d.approval !== 'string' || typeof d.name !== 'string') return null
   } else if (message.kind === 'device-session') {
     if (typeof message.deviceId !== 'string') return null
+  } else if (message.kind === 'device-state') {
+    if (typeof message.deviceId !== 'string' || typeof message.online !== 'boolean' || typeof message.readings !== 'object' || message.readings === null) return null
   } else if (message.kind === 'device-command') {
     if (typeof message.requestId !== 'string' || typeof message.deviceId !== 'string' || !Number.isInteger(message.channel) || typeof message.on !== 'boolean') return null
   } else if (message.kind === 'device-command-result') {

@@ -1,5 +1,6 @@
 import type { SwitchResult } from '../modules/devices/commands/device-commands.ts'
 import type { DeviceSnapshot } from '../modules/devices/state/device.ts'
+import type { PlugReadings } from '../modules/devices/state/plug-readings.ts'
 import type { HubEvent } from '../realtime/event.ts'
 
 /**
@@ -68,6 +69,16 @@ export interface DeviceSessionMessage {
   deviceId: string
 }
 
+/** The live state of a device the sending instance serves: the other instances' copies show it too. */
+export interface DeviceStateMessage {
+  kind: 'device-state'
+  origin: string
+  deviceId: string
+  online: boolean
+  readings: PlugReadings
+  lastSeenAt: string | null
+}
+
 /** A switch command for a device this instance does not serve: every other instance hears it, the one serving the device runs it. */
 export interface DeviceCommandMessage {
   kind: 'device-command'
@@ -93,6 +104,7 @@ export type ClusterMessage =
   | UpstreamActionMessage
   | DeviceSettingsMessage
   | DeviceSessionMessage
+  | DeviceStateMessage
   | DeviceCommandMessage
   | DeviceCommandResultMessage
 
@@ -102,6 +114,7 @@ export const CLUSTER_MESSAGE_KINDS: ReadonlySet<ClusterMessage['kind']> = new Se
   'upstream-action',
   'device-settings',
   'device-session',
+  'device-state',
   'device-command',
   'device-command-result',
 ])

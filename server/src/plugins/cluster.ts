@@ -32,6 +32,8 @@ export interface ClusterServices {
   publishRate: PublishRateLimiter | undefined
   /** The Redis registry when REDIS_URL is set (tests stop its heartbeats to play a crash). */
   redisRegistry: RedisRegistry | undefined
+  /** Called on the one instance that cleans up after a dead one (modules with state of their own: devices). */
+  onInstanceLost(listener: (instanceId: string) => void | Promise<void>): void
 }
 
 declare module 'fastify' {
@@ -71,6 +73,7 @@ async function clusterPlugin(app: FastifyInstance, opts: ClusterPluginOptions) {
   let redisRegistry: RedisRegistry | undefined
   let publishRate: PublishRateLimiter | undefined
   let tracker: PresenceTracker
+  const lostListeners: Array<(instanceId: string) => void | Promise<void>> = []
 
   if (redis !== undefined) {
     const redisPresence = new RedisPresence(redis.bus.commands, redis.keys, instanceId)
@@ -91,6 +94,13 @@ async function clusterPlugin(app: FastifyInstance, opts: ClusterPluginOptions) {
       log,
       onInstanceLost: async (id: string, leaves: Leave[]) => {
         for (const l of leaves) tracker.announce('leave', l.tenant, l.channel, l.user)
+        for (const listener of lostListeners) {
+          try {
+            await listener(id)
+          } catch (err) {
+            log.warn({ err, instance: id }, 'cleanup after a dead instance failed')
+          }
+        }
         if (connectionRows === undefined) return
         try {
           const closed = await connectionRows.sweepStale(id)
@@ -192,7 +202,8 @@ async function clusterPlugin(app: FastifyInstance, opts: ClusterPluginOptions) {
     })
   }
 
-  app.decorate('cluster', { registry, presence, presenceEnabled, disconnects, publishRate, redisRegistry } satisfies ClusterServices)
+  const onInstanceLost = (listener: (instanceId: string) => void | Promise<void>) => void lostListeners.push(listener)
+  app.decorate('cluster', { registry, presence, presenceEnabled, disconnects, publishRate, redisRegistry, onInstanceLost } satisfies ClusterServices)
   await app.register(clusterRoutes, { registry, presence, presenceEnabled, disconnects })
 
   app.addHook('onReady', async () => {

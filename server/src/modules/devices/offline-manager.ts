@@ -22,6 +22,8 @@ export const OFFLINE_REASONS = {
   upstreamLost: 'upstream_disconnected',
   upstreamReport: 'upstream_reported_offline',
   shutdown: 'server_shutdown',
+  /** The instance serving the device died (its lease expired); marked by the survivor that cleaned up. */
+  instanceLost: 'instance_lost',
 } as const
 
 /**

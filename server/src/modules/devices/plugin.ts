@@ -1,6 +1,7 @@
 import { DEVICE_CLIENT_FRAME_SCHEMAS } from '@switchboard/shared'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import type { ClusterMessage } from '../../bus/cluster-message.ts'
 import { LocalLeases, RedisLeases } from '../../cluster/leases.ts'
 import { decodeKey, type Config } from '../../config.ts'
 import type { RedisBackend } from '../../redis/backend.ts'
@@ -121,10 +122,13 @@ async function devicesPlugin(app: FastifyInstance, opts: { config: Config; insta
         appointmentOnlyMode: d.appointmentOnlyMode,
       }),
     // alone (memory bus) there is no other copy to keep in step
-    settingsChanged: (d) => {
-      if (app.bus.kind === 'memory') return
-      app.bus.publish({ kind: 'device-settings', origin: instanceId, device: snapshotOf(d) }).catch((err: unknown) => log.warn({ err, deviceId: d.id }, 'device settings not shared with the other instances'))
-    },
+    settingsChanged: (d) => share({ kind: 'device-settings', origin: instanceId, device: snapshotOf(d) }, d.id),
+    stateChanged: (d) =>
+      share({ kind: 'device-state', origin: instanceId, deviceId: d.id, online: d.online, readings: d.readings, lastSeenAt: d.lastSeenAt?.toISOString() ?? null }, d.id),
+  }
+  function share(message: ClusterMessage, deviceId: string): void {
+    if (app.bus.kind === 'memory') return
+    app.bus.publish(message).catch((err: unknown) => log.warn({ err, deviceId, kind: message.kind }, 'device change not shared with the other instances'))
   }
 
   const admission = new AdmissionPolicy(settingsStore, config.deviceAutoAdmit)
@@ -158,18 +162,31 @@ async function devicesPlugin(app: FastifyInstance, opts: { config: Config; insta
     commandTimeoutMs: config.DEVICE_COMMAND_TIMEOUT_MS,
     maxPendingPerTenant: MAX_PENDING_SOCKETS_PER_TENANT,
     // several instances: a device that reconnects to another one before its old socket here is seen dead
-    identified: (deviceId) => {
-      if (app.bus.kind === 'memory') return
-      app.bus.publish({ kind: 'device-session', origin: instanceId, deviceId }).catch((err: unknown) => log.warn({ err, deviceId }, 'device session not announced to the other instances'))
-    },
+    identified: (deviceId) => share({ kind: 'device-session', origin: instanceId, deviceId }, deviceId),
   })
   const enrolment = new EnrolmentTokens(enrolmentStore)
 
   // Another instance saw a device first or an operator changed one there: this copy follows, and
   // if this instance serves the device, an approval or a rejection takes effect on its connection.
+  // Which instance serves each device served elsewhere (from their state and session messages): when
+  // one dies, the survivor that cleans up after it marks its devices offline.
+  const servedBy = new Map<string, string>()
   app.bus.onMessage((m) => {
-    if (m.kind === 'device-session' && m.origin !== instanceId) ingress!.replacedElsewhere(m.deviceId)
-    if (m.kind !== 'device-settings' || m.origin === instanceId) return
+    if (m.origin === instanceId) return
+    if (m.kind === 'device-session') {
+      servedBy.set(m.deviceId, m.origin)
+      ingress!.replacedElsewhere(m.deviceId)
+      return
+    }
+    if (m.kind === 'device-state') {
+      const device = registry.get(m.deviceId)
+      if (device === undefined || commands.servesHere(device)) return
+      registry.adoptState(device, m)
+      if (m.online) servedBy.set(device.id, m.origin)
+      else if (servedBy.get(device.id) === m.origin) servedBy.delete(device.id)
+      return
+    }
+    if (m.kind !== 'device-settings') return
     const { device, approvalBefore } = registry.adopt(m.device)
     if (approvalBefore === undefined || approvalBefore === device.approval) return
     if (device.approval === 'approved' && device.online) events.updated(device)
@@ -228,6 +245,20 @@ async function devicesPlugin(app: FastifyInstance, opts: { config: Config; insta
     })
     commands.relay = relay
     app.bus.onMessage(relay.onMessage)
+  }
+  // a dead instance cannot say its devices went offline: the survivor that cleans up after it does
+  if (app.hasDecorator('cluster')) {
+    app.cluster.onInstanceLost((dead) => {
+      const devices = []
+      for (const [id, by] of servedBy) {
+        if (by !== dead) continue
+        servedBy.delete(id)
+        const device = registry.get(id)
+        if (device !== undefined && !commands.servesHere(device)) devices.push(device)
+      }
+      const gone = registry.markOfflineMany(devices, OFFLINE_REASONS.instanceLost)
+      if (gone.length > 0) log.warn({ instance: dead, devices: gone.length }, 'devices served by a dead instance marked offline')
+    })
   }
   app.dispatcher.register('device:switch', DEVICE_CLIENT_FRAME_SCHEMAS['device:switch'], deviceSwitchHandler({ registry, commands, controlRoles: config.deviceControlRoles }))
 

@@ -22,7 +22,9 @@ t.test('a device seen by one instance is known to the other; approval, naming an
   t.ok(await until(() => [...a.app.devices.registry.all()].some((d) => d.online)), 'online on a, pending')
   const id = [...a.app.devices.registry.all()][0]!.id
   t.ok(await until(() => b.app.devices.registry.get(id) !== undefined), 'b knows the new device')
-  t.match(b.app.devices.registry.get(id), { approval: 'pending', online: false }, 'as pending, and not online by hearsay')
+  t.ok(await until(() => b.app.devices.registry.get(id)!.online), 'with the live state of the instance serving it')
+  t.match(b.app.devices.registry.get(id), { approval: 'pending' })
+  t.equal(b.app.devices.commands.servesHere(b.app.devices.registry.get(id)!), false, 'not served by b')
 
   // approved through b: a, which serves the plug, publishes its state
   const approved = await api(b, op, 'POST', `/api/devices/${id}/approve`)
@@ -38,6 +40,8 @@ t.test('a device seen by one instance is known to the other; approval, naming an
   await watcher.next((f) => isPush('device-update', id)(f) && f.data.relayOn === true)
   const listed = await api(a, a.token(operator('clinic-1')), 'GET', `/api/devices/${id}`)
   t.match(listed.body, { name: 'Ward 3 kettle', equipmentId: 'eq-7', relayOn: true })
+  t.ok(await until(() => b.app.devices.registry.get(id)!.readings.relayOn === true), 'b\'s copy shows the live state too')
+  t.match((await api(b, op, 'GET', `/api/devices/${id}`)).body, { online: true, relayOn: true, name: 'Ward 3 kettle' }, 'whichever instance answers the REST call')
   const row = async () => (await query<Record<string, unknown>>(db.orm, `select * from ${tableName(db.orm, 'device')} where id = ?`, [id]))[0]
   t.equal((await eventually(row, (r) => r?.relay_on === true))?.relay_on, true, 'a wrote the new state')
   t.match(await row(), { name: 'Ward 3 kettle', equipment_id: 'eq-7', approval: 'approved' }, 'over b\'s settings, which it kept')
@@ -87,7 +91,8 @@ t.test('a device that reconnects to the other instance before its old socket is 
   t.equal(await Promise.race([replaced, sleep(5_000).then(() => 'still open')]), 4010, 'b closed the old socket as replaced')
   t.ok(await until(() => a.app.devices.sessions.current(id) !== undefined && a.app.devices.registry.get(id)!.online), 'a serves it')
   t.equal(b.app.devices.sessions.current(id), undefined)
-  t.equal(b.app.devices.registry.get(id)!.online, false, 'b\'s copy no longer counts it as served there')
+  t.equal(b.app.devices.commands.servesHere(b.app.devices.registry.get(id)!), false, 'b no longer serves it')
+  t.equal(b.app.devices.registry.get(id)!.online, true, 'and its copy still shows it online: it is, on a')
 
   // commands follow it, and a's state writes land over b's
   const op = b.token(operator('clinic-1'))
@@ -100,4 +105,21 @@ t.test('a device that reconnects to the other instance before its old socket is 
   await sleep(200) // an offline write or event, had there been one, would be out by now
   t.match(await row(), { online: true, relay_on: true }, 'still online in the table')
   t.same(watcher.all('device-offline-status').filter((f) => f.data?.deviceId === id), [], 'no offline event at any point')
+})
+
+t.test('an instance dies with devices on it: the survivor that cleans up after it marks them offline', async (t) => {
+  const db = await openTestDatabase('postgresql')
+  t.teardown(() => db.close())
+  const { nodes } = await startDatabaseCluster(t, 'device-dead', db, ['survivor', 'doomed'], { CLUSTER_HEARTBEAT_MS: '100', CLUSTER_LEASE_MS: '400' })
+  const [survivor, doomed] = nodes as [TestServer, TestServer]
+  const watcher = await tenantClient(t, survivor, 'clinic-1')
+  await plug(t, await enrol(doomed, 'clinic-1'))
+  t.ok(await until(() => [...survivor.app.devices.registry.all()].some((d) => d.online)), 'the survivor\'s copy shows it online')
+  const id = [...survivor.app.devices.registry.all()][0]!.id
+
+  doomed.app.cluster.redisRegistry!.abandon() // it "crashes": no heartbeat, no cleanup, sockets still open
+  const offline = await watcher.next(isPush('device-offline-status', id), 5_000)
+  t.match(offline.data, { deviceId: id, online: false, reason: 'instance_lost' })
+  const row = async () => (await query<Record<string, unknown>>(db.orm, `select online from ${tableName(db.orm, 'device')} where id = ?`, [id]))[0]
+  t.equal((await eventually(row, (r) => r?.online === false))?.online, false, 'offline in the table')
 })

@@ -21,7 +21,7 @@ function setup(intervalMs = 1_000, timeoutMs = 400) {
   const offline: string[] = []
   const registry = new DeviceRegistry({
     store: new MemoryDeviceStore(),
-    events: { updated: () => {}, wentOffline: (d, reason) => offline.push(`${d.externalId}:${reason}`), assignmentChanged: () => {}, settingsChanged: () => {} },
+    events: { updated: () => {}, wentOffline: (d, reason) => offline.push(`${d.externalId}:${reason}`), assignmentChanged: () => {}, settingsChanged: () => {}, stateChanged: () => {} },
     autoAdmit: () => true,
   })
   const sessions = new SessionIndex()

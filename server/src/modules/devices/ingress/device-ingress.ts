@@ -105,15 +105,14 @@ export class DeviceIngress {
   /**
    * The device came back on a socket of another instance before this one's
    * was seen dead: closed as replaced, with no offline in between (the device
-   * is online, elsewhere), and this copy no longer counts it as served here.
+   * is online, elsewhere; its state now comes from there).
    */
   replacedElsewhere(deviceId: string): void {
-    const { sessions, registry, metrics } = this.#o
+    const { sessions, metrics } = this.#o
     const session = sessions.current(deviceId)
     if (session === undefined) return
     session.end('replaced')
     sessions.remove(session)
-    if (session.device !== undefined) registry.servedElsewhere(session.device)
     metrics.closes.inc({ reason: 'replaced' })
     session.link.close(DEVICE_CLOSE_CODES.REPLACED, 'replaced by a newer socket on another instance')
     this.#o.log.info({ session: session.id, deviceId }, 'device reconnected to another instance: old socket closed')

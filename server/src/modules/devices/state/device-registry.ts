@@ -2,7 +2,7 @@ import type { DeviceApproval, DeviceSource } from '@switchboard/shared'
 import type { DeviceStore } from '../storage/stores.ts'
 import { deviceFromSnapshot, newDevice, snapshotOf, type Device, type DeviceSnapshot } from './device.ts'
 import { deviceIdOf } from './device-id.ts'
-import { readPlug, sameReadings } from './plug-readings.ts'
+import { readPlug, sameReadings, type PlugReadings } from './plug-readings.ts'
 import { fullStatus, mergeStatus, type Status } from './status-merge.ts'
 
 /** Where events about devices go (the plugin publishes them to the device's tenant). */
@@ -15,6 +15,8 @@ export interface DeviceEvents {
   assignmentChanged(device: Device): void
   /** A device first seen here, or its settings changed here (saved): other instances' copies follow (`adopt`). */
   settingsChanged(device: Device): void
+  /** Online or readings changed here (this instance serves the device): other instances' copies follow (`adoptState`). */
+  stateChanged(device: Device): void
 }
 
 export interface DeviceIdentity {
@@ -119,12 +121,13 @@ export class DeviceRegistry {
   }
 
   /**
-   * The device is now served by another instance (it reconnected there): this
-   * copy stops saying online, silently; the serving instance writes and
-   * publishes its state.
+   * The live state of a device another instance serves, for this copy's
+   * views: nothing is written or published here (the serving instance does).
    */
-  servedElsewhere(device: Device): void {
-    device.online = false
+  adoptState(device: Device, state: { online: boolean; readings: PlugReadings; lastSeenAt: string | null }): void {
+    device.online = state.online
+    device.readings = { ...state.readings }
+    device.lastSeenAt = state.lastSeenAt === null ? null : new Date(state.lastSeenAt)
   }
 
   /** A status report from the device: full status replaces, a delta merges (`null` removes). */
@@ -157,6 +160,7 @@ export class DeviceRegistry {
     device.lastSeenAt = at
     if (changed) {
       this.#persist(device)
+      this.#events.stateChanged(device)
       if (device.approval === 'approved') this.#events.updated(device)
     } else if (at.getTime() - device.seenPersistedAt >= SEEN_PERSIST_MS) {
       this.#persist(device)
@@ -168,6 +172,7 @@ export class DeviceRegistry {
     if (!device.online) return false
     this.#goOffline(device)
     this.#persist(device)
+    this.#events.stateChanged(device)
     if (device.approval === 'approved') this.#events.wentOffline(device, reason)
     return true
   }
@@ -187,7 +192,10 @@ export class DeviceRegistry {
     const seq = this.#next()
     for (const d of gone) d.seq = seq
     this.#store.writeOffline({ ids: gone.map((d) => d.id), at: at.toISOString(), seq })
-    for (const d of gone) if (d.approval === 'approved') this.#events.wentOffline(d, reason)
+    for (const d of gone) {
+      this.#events.stateChanged(d)
+      if (d.approval === 'approved') this.#events.wentOffline(d, reason)
+    }
     return gone
   }
 

@@ -8,14 +8,17 @@ function setup(autoAdmit = true) {
   const events: Array<{ kind: string; id: string; online?: boolean; reason?: string }> = []
   /** What other instances would be told: `<device name>/<approval>` per settingsChanged. */
   const shared: string[] = []
+  /** Likewise per stateChanged: `<external id>:on|off`. */
+  const states: string[] = []
   const sink: DeviceEvents = {
     updated: (d) => events.push({ kind: 'update', id: d.id, online: d.online }),
     wentOffline: (d, reason) => events.push({ kind: 'offline', id: d.id, reason }),
     assignmentChanged: (d) => events.push({ kind: 'assignment', id: d.id }),
     settingsChanged: (d) => shared.push(`${d.name}/${d.approval}`),
+    stateChanged: (d) => states.push(`${d.externalId}:${d.online ? 'on' : 'off'}`),
   }
   const registry = new DeviceRegistry({ store, events: sink, autoAdmit: () => autoAdmit })
-  return { store, events, shared, registry }
+  return { store, events, shared, states, registry }
 }
 
 const ident = (externalId: string, tenant = 't1') => ({ tenant, source: 'direct' as const, externalId, upstreamId: null })
@@ -112,7 +115,7 @@ t.test('load: rows come back offline whatever they said, and versions continue a
   const row = store.rows.get(d.id)!
   row.stateSeq = Date.now() * 1000 + 10_000_000
   const events: string[] = []
-  const again = new DeviceRegistry({ store, events: { updated: () => events.push('u'), wentOffline: () => events.push('o'), assignmentChanged: () => {}, settingsChanged: () => {} }, autoAdmit: () => true })
+  const again = new DeviceRegistry({ store, events: { updated: () => events.push('u'), wentOffline: () => events.push('o'), assignmentChanged: () => {}, settingsChanged: () => {}, stateChanged: () => {} }, autoAdmit: () => true })
   t.equal(await again.load(), 1)
   const loaded = again.get(d.id)!
   t.equal(loaded.online, false, 'never online before a real message')
@@ -187,4 +190,25 @@ t.test('adopt: another instance\'s device or settings, never its state; nothing 
   t.match(second.device, { name: 'Room 1', approval: 'rejected', equipmentId: 'eq', online: true }, 'settings taken')
   t.equal(second.device.readings.currentPower, 99, 'state kept: it belongs to the instance serving the device')
   t.equal(b.events.length, events, 'nothing published by adopt')
+})
+
+t.test('state changes are shared with the other instances (stateChanged); adoptState shows another instance\'s without writing or publishing', async (t) => {
+  const a = setup()
+  const d = a.registry.findOrCreate(ident('p'))
+  a.registry.report(d, { kind: 'full', components: full(true, 10), at: new Date() })
+  a.registry.report(d, { kind: 'full', components: full(true, 10), at: new Date() })
+  a.registry.report(d, { kind: 'full', components: full(false, 0), at: new Date() })
+  a.registry.markOffline(d, 'socket_closed')
+  const q = a.registry.findOrCreate(ident('q'))
+  a.registry.report(q, { kind: 'full', components: full(true, 5), at: new Date() })
+  a.registry.markOfflineMany([d, q], 'upstream_disconnected')
+  t.same(a.states, ['p:on', 'p:on', 'p:off', 'q:on', 'q:off'], 'every change a view shows, once; nothing for an unchanged report or a device already offline')
+
+  const b = setup()
+  const copy = b.registry.adopt(a.store.rows.get(d.id)!).device
+  const writes = b.store.rows.size
+  const seen = new Date()
+  b.registry.adoptState(copy, { online: true, readings: { ...d.readings, currentPower: 42 }, lastSeenAt: seen.toISOString() })
+  t.match(copy, { online: true, readings: { currentPower: 42 }, lastSeenAt: seen })
+  t.same([b.store.rows.size, b.events.length, b.states.length], [writes, 0, 0], 'nothing written, published or shared by the copy')
 })
