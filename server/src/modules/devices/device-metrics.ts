@@ -33,7 +33,7 @@ export class DeviceMetrics {
     this.upstreamEvents = new Counter({ name: 'switchboard_upstream_events_total', help: 'Shelly Cloud connector events (open, close, error, message), by event', labelNames: ['event'], registers })
     const devices: Gauge<'state'> = new Gauge({
       name: 'switchboard_devices',
-      help: 'Devices known to this instance, by state',
+      help: 'Devices known to this instance, by state (with several instances every one knows every device: read one instance, do not sum)',
       labelNames: ['state'],
       registers,
       collect: () => {

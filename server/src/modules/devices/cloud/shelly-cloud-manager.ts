@@ -291,7 +291,8 @@ export class ShellyCloudManager implements UpstreamControl {
 
   statusCounts(): Record<string, number> {
     const counts: Record<string, number> = {}
-    for (const r of this.#running.values()) counts[r.connector.status] = (counts[r.connector.status] ?? 0) + 1
+    // the connections this instance runs; the others' accounts are another instance's to count
+    for (const r of this.#running.values()) if (r.owned) counts[r.connector.status] = (counts[r.connector.status] ?? 0) + 1
     return counts
   }
 

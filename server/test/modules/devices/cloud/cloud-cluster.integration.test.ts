@@ -52,6 +52,7 @@ t.test('a cloud account is connected by one instance of a cluster; operator acti
   t.equal(cloud.clients.size, 1, 'still one connection')
   const holder = connected(a) === 1 ? a : b
   const nonHolder = holder === a ? b : a
+  t.same(nonHolder.app.devices.cloud.statusCounts(), {}, 'connections are counted (switchboard_upstream_connections) by the instance that runs them only')
 
   // a cloud device switched through the instance that does not run its account: relayed to the holder
   const cloudDevices = (s: TestServer) => [...s.app.devices.registry.all()].filter((d) => d.source === 'cloud')
