@@ -1,13 +1,13 @@
 import { DEVICE_CLIENT_FRAME_SCHEMAS } from '@switchboard/shared'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import type { ClusterMessage } from '../../bus/cluster-message.ts'
 import { LocalLeases, RedisLeases } from '../../cluster/leases.ts'
 import { decodeKey, type Config } from '../../config.ts'
 import type { RedisBackend } from '../../redis/backend.ts'
 import { writerMetrics } from '../../storage/batched-writer.ts'
 import { CredentialCipher } from './cloud/credential-cipher.ts'
 import { ShellyCloudManager, type UpstreamLogEntry } from './cloud/shelly-cloud-manager.ts'
+import { DeviceClusterSync } from './cluster-sync.ts'
 import { CommandRelay } from './commands/command-relay.ts'
 import { DeviceCommands } from './commands/device-commands.ts'
 import { DeviceMetrics } from './device-metrics.ts'
@@ -22,7 +22,7 @@ import { SessionIndex } from './ingress/session-index.ts'
 import { shellyGateway } from './ingress/shelly-gateway.ts'
 import { OFFLINE_REASONS, OfflineManager } from './offline-manager.ts'
 import { deviceSwitchHandler } from './socket-handlers.ts'
-import { snapshotOf, type Device } from './state/device.ts'
+import type { Device } from './state/device.ts'
 import { DeviceRegistry, type DeviceEvents } from './state/device-registry.ts'
 import { CloudAccountRepository } from './storage/cloud-account.repository.ts'
 import { EnrolmentRepository, TenantSettingsRepository } from './storage/enrolment.repository.ts'
@@ -121,14 +121,9 @@ async function devicesPlugin(app: FastifyInstance, opts: { config: Config; insta
         equipmentName: d.equipmentName,
         appointmentOnlyMode: d.appointmentOnlyMode,
       }),
-    // alone (memory bus) there is no other copy to keep in step
-    settingsChanged: (d) => share({ kind: 'device-settings', origin: instanceId, device: snapshotOf(d) }, d.id),
-    stateChanged: (d) =>
-      share({ kind: 'device-state', origin: instanceId, deviceId: d.id, online: d.online, readings: d.readings, lastSeenAt: d.lastSeenAt?.toISOString() ?? null }, d.id),
-  }
-  function share(message: ClusterMessage, deviceId: string): void {
-    if (app.bus.kind === 'memory') return
-    app.bus.publish(message).catch((err: unknown) => log.warn({ err, deviceId, kind: message.kind }, 'device change not shared with the other instances'))
+    // the other instances' copies follow (cluster-sync.ts; alone, nothing is sent)
+    settingsChanged: (d) => sync.settingsChanged(d),
+    stateChanged: (d) => sync.stateChanged(d),
   }
 
   const admission = new AdmissionPolicy(settingsStore, config.deviceAutoAdmit)
@@ -136,6 +131,8 @@ async function devicesPlugin(app: FastifyInstance, opts: { config: Config; insta
   await admission.load()
   const loaded = await registry.load()
   const sessions = new SessionIndex()
+  const sync: DeviceClusterSync = new DeviceClusterSync({ bus: app.bus, instanceId, registry, sessions, ingress: () => ingress!, commands: () => commands, log })
+  app.bus.onMessage(sync.onMessage)
   let cloud: ShellyCloudManager | undefined
   const metrics = new DeviceMetrics(app.metrics.registry, {
     devices: () => countDevices(registry.all()),
@@ -162,37 +159,9 @@ async function devicesPlugin(app: FastifyInstance, opts: { config: Config; insta
     commandTimeoutMs: config.DEVICE_COMMAND_TIMEOUT_MS,
     maxPendingPerTenant: MAX_PENDING_SOCKETS_PER_TENANT,
     // several instances: a device that reconnects to another one before its old socket here is seen dead
-    identified: (deviceId) => share({ kind: 'device-session', origin: instanceId, deviceId }, deviceId),
+    identified: (deviceId) => sync.identified(deviceId),
   })
   const enrolment = new EnrolmentTokens(enrolmentStore)
-
-  // Another instance saw a device first or an operator changed one there: this copy follows, and
-  // if this instance serves the device, an approval or a rejection takes effect on its connection.
-  // Which instance serves each device served elsewhere (from their state and session messages): when
-  // one dies, the survivor that cleans up after it marks its devices offline.
-  const servedBy = new Map<string, string>()
-  app.bus.onMessage((m) => {
-    if (m.origin === instanceId) return
-    if (m.kind === 'device-session') {
-      servedBy.set(m.deviceId, m.origin)
-      ingress!.replacedElsewhere(m.deviceId)
-      return
-    }
-    if (m.kind === 'device-state') {
-      const device = registry.get(m.deviceId)
-      if (device === undefined || commands.servesHere(device)) return
-      registry.adoptState(device, m)
-      if (m.online) servedBy.set(device.id, m.origin)
-      else if (servedBy.get(device.id) === m.origin) servedBy.delete(device.id)
-      return
-    }
-    if (m.kind !== 'device-settings') return
-    const { device, approvalBefore } = registry.adopt(m.device)
-    if (approvalBefore === undefined || approvalBefore === device.approval) return
-    if (device.approval === 'approved' && device.online) events.updated(device)
-    const session = sessions.current(device.id)
-    if (device.approval === 'rejected' && session !== undefined) ingress!.endSession(session, DEVICE_CLOSE_CODES.REJECTED, 'rejected')
-  })
 
   const logEvent = (entry: UpstreamLogEntry) => {
     if (app.hasDecorator('websocketLog')) app.websocketLog.record({ ...entry, createdAt: new Date().toISOString() })
@@ -247,19 +216,7 @@ async function devicesPlugin(app: FastifyInstance, opts: { config: Config; insta
     app.bus.onMessage(relay.onMessage)
   }
   // a dead instance cannot say its devices went offline: the survivor that cleans up after it does
-  if (app.hasDecorator('cluster')) {
-    app.cluster.onInstanceLost((dead) => {
-      const devices = []
-      for (const [id, by] of servedBy) {
-        if (by !== dead) continue
-        servedBy.delete(id)
-        const device = registry.get(id)
-        if (device !== undefined && !commands.servesHere(device)) devices.push(device)
-      }
-      const gone = registry.markOfflineMany(devices, OFFLINE_REASONS.instanceLost)
-      if (gone.length > 0) log.warn({ instance: dead, devices: gone.length }, 'devices served by a dead instance marked offline')
-    })
-  }
+  if (app.hasDecorator('cluster')) app.cluster.onInstanceLost((dead) => void sync.instanceLost(dead))
   app.dispatcher.register('device:switch', DEVICE_CLIENT_FRAME_SCHEMAS['device:switch'], deviceSwitchHandler({ registry, commands, controlRoles: config.deviceControlRoles }))
 
   app.decorate('devices', { registry, sessions, ingress, offline, commands, enrolment, admission, cloud: cloudManager, store, upstream } satisfies DevicesModule)
