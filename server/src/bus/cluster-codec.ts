@@ -57,6 +57,8 @@ export function decodeClusterMessage(text: string): ClusterMessage | null {
     if (typeof message.deviceId !== 'string') return null
   } else if (message.kind === 'device-state') {
     if (typeof message.deviceId !== 'string' || typeof message.online !== 'boolean' || typeof message.readings !== 'object' || message.readings === null) return null
+  } else if (message.kind === 'enrolment-revoked') {
+    if (typeof message.tokenId !== 'string') return null
   } else if (message.kind === 'device-command') {
     if (typeof message.requestId !== 'string' || typeof message.deviceId !== 'string' || !Number.isInteger(message.channel) || typeof message.on !== 'boolean') return null
   } else if (message.kind === 'device-command-result') {

@@ -69,6 +69,13 @@ export interface DeviceSessionMessage {
   deviceId: string
 }
 
+/** An enrolment token was revoked on the sending instance: every instance forgets it and cuts the sockets it admitted. */
+export interface EnrolmentRevokedMessage {
+  kind: 'enrolment-revoked'
+  origin: string
+  tokenId: string
+}
+
 /** The live state of a device the sending instance serves: the other instances' copies show it too. */
 export interface DeviceStateMessage {
   kind: 'device-state'
@@ -105,6 +112,7 @@ export type ClusterMessage =
   | DeviceSettingsMessage
   | DeviceSessionMessage
   | DeviceStateMessage
+  | EnrolmentRevokedMessage
   | DeviceCommandMessage
   | DeviceCommandResultMessage
 
@@ -115,6 +123,7 @@ export const CLUSTER_MESSAGE_KINDS: ReadonlySet<ClusterMessage['kind']> = new Se
   'device-settings',
   'device-session',
   'device-state',
+  'enrolment-revoked',
   'device-command',
   'device-command-result',
 ])

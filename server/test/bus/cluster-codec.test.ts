@@ -21,6 +21,8 @@ t.test('messages round-trip as JSON', async (t) => {
   t.same(decodeClusterMessage(encodeClusterMessage(session)), session)
   const state: ClusterMessage = { kind: 'device-state', origin: 'n4', deviceId: 'dev_1', online: true, readings: { relayOn: true, currentPower: 5, voltage: 230, current: 0.02, temperature: 30, totalEnergy: 1 }, lastSeenAt: null }
   t.same(decodeClusterMessage(encodeClusterMessage(state)), state)
+  const revoked: ClusterMessage = { kind: 'enrolment-revoked', origin: 'n4', tokenId: 'et_1' }
+  t.same(decodeClusterMessage(encodeClusterMessage(revoked)), revoked)
   const command: ClusterMessage = { kind: 'device-command', origin: 'n5', requestId: 'r', deviceId: 'dev_1', channel: 0, on: true }
   t.same(decodeClusterMessage(encodeClusterMessage(command)), command)
   for (const result of [null, { ok: false as const, code: 'DEVICE_OFFLINE' as const, message: 'x' }]) {
@@ -42,7 +44,7 @@ t.test('a stamped message takes its position from the prefix the history script 
 })
 
 t.test('anything malformed is null, never a throw', async (t) => {
-  for (const text of ['', 'not json', 'S1|', 'Sx|e|{}', 'S1||{}', '{"kind":"nope","origin":"x"}', '{"kind":"event","origin":"x"}', '{"kind":"event","origin":"x","event":{"id":1}}', '{"kind":"disconnect","origin":"x"}', '{"kind":"upstream-action","origin":"x","connectionId":"c","action":"delete"}', '{"kind":"upstream-action","origin":"x","action":"stop"}', '{"kind":"device-settings","origin":"x","device":{"id":"d"}}', '{"kind":"device-settings","origin":"x","device":null}', '{"kind":"device-session","origin":"x"}', '{"kind":"device-state","origin":"x","deviceId":"d","online":"yes","readings":{}}', '{"kind":"device-state","origin":"x","deviceId":"d","online":true,"readings":null}', '{"kind":"device-command","origin":"x","requestId":"r","deviceId":"d","channel":0.5,"on":true}', '{"kind":"device-command-result","origin":"x","requestId":"r","result":null}', '{"kind":"device-command-result","origin":"x","to":"y","requestId":"r","result":"yes"}', 'null', '[]']) {
+  for (const text of ['', 'not json', 'S1|', 'Sx|e|{}', 'S1||{}', '{"kind":"nope","origin":"x"}', '{"kind":"event","origin":"x"}', '{"kind":"event","origin":"x","event":{"id":1}}', '{"kind":"disconnect","origin":"x"}', '{"kind":"upstream-action","origin":"x","connectionId":"c","action":"delete"}', '{"kind":"upstream-action","origin":"x","action":"stop"}', '{"kind":"device-settings","origin":"x","device":{"id":"d"}}', '{"kind":"device-settings","origin":"x","device":null}', '{"kind":"device-session","origin":"x"}', '{"kind":"enrolment-revoked","origin":"x","tokenId":7}', '{"kind":"device-state","origin":"x","deviceId":"d","online":"yes","readings":{}}', '{"kind":"device-state","origin":"x","deviceId":"d","online":true,"readings":null}', '{"kind":"device-command","origin":"x","requestId":"r","deviceId":"d","channel":0.5,"on":true}', '{"kind":"device-command-result","origin":"x","requestId":"r","result":null}', '{"kind":"device-command-result","origin":"x","to":"y","requestId":"r","result":"yes"}', 'null', '[]']) {
     t.equal(decodeClusterMessage(text), null, JSON.stringify(text))
   }
 })

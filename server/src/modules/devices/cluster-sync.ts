@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Bus } from '../../bus/bus.ts'
 import type { ClusterMessage } from '../../bus/cluster-message.ts'
 import type { DeviceCommands } from './commands/device-commands.ts'
+import type { EnrolmentTokens } from './enrolment/enrolment-tokens.ts'
 import { DEVICE_CLOSE_CODES } from './ingress/device-close-codes.ts'
 import type { DeviceIngress } from './ingress/device-ingress.ts'
 import type { SessionIndex } from './ingress/session-index.ts'
@@ -14,6 +15,7 @@ export interface DeviceClusterSyncOptions {
   instanceId: string
   registry: DeviceRegistry
   sessions: SessionIndex
+  enrolment: EnrolmentTokens
   /** Late: built after the registry, which reports through this sync. */
   ingress(): DeviceIngress
   commands(): DeviceCommands
@@ -32,7 +34,9 @@ export interface DeviceClusterSyncOptions {
  *   socket of a device rejected elsewhere;
  * - `device-state`: online state and readings, for every instance's views;
  * - `device-session`: the device named itself on a socket of the sender, so
- *   an older socket of it here is closed as replaced, with no offline.
+ *   an older socket of it here is closed as replaced, with no offline;
+ * - `enrolment-revoked`: a token revoked on the sender admits nothing here
+ *   any more (cache dropped) and the sockets it admitted here are cut.
  *
  * It also remembers which instance serves each device served elsewhere, so
  * that the survivor that cleans up after a dead instance marks its devices
@@ -59,6 +63,10 @@ export class DeviceClusterSync {
     this.#share({ kind: 'device-session', origin: this.#o.instanceId, deviceId }, deviceId)
   }
 
+  tokenRevoked(tokenId: string): void {
+    this.#share({ kind: 'enrolment-revoked', origin: this.#o.instanceId, tokenId }, undefined)
+  }
+
   /** The bus listener. */
   readonly onMessage = (m: ClusterMessage): void => {
     if (m.origin === this.#o.instanceId) return
@@ -74,6 +82,13 @@ export class DeviceClusterSync {
         registry.adoptState(device, m)
         if (m.online) this.#servedBy.set(device.id, m.origin)
         else if (this.#servedBy.get(device.id) === m.origin) this.#servedBy.delete(device.id)
+        return
+      }
+      case 'enrolment-revoked': {
+        this.#o.enrolment.forget(m.tokenId)
+        const cut = this.#o.sessions.byToken(m.tokenId)
+        for (const s of cut) this.#o.ingress().endSession(s, DEVICE_CLOSE_CODES.TOKEN_REVOKED, 'token_revoked')
+        if (cut.length > 0) this.#o.log.info({ tokenId: m.tokenId, sessionsClosed: cut.length }, 'device enrolment token revoked on another instance')
         return
       }
       case 'device-settings': {
@@ -103,7 +118,7 @@ export class DeviceClusterSync {
     return gone
   }
 
-  #share(message: ClusterMessage, deviceId: string): void {
+  #share(message: ClusterMessage, deviceId: string | undefined): void {
     if (this.#o.bus.kind === 'memory') return
     this.#o.bus.publish(message).catch((err: unknown) => this.#o.log.warn({ err, deviceId, kind: message.kind }, 'device change not shared with the other instances'))
   }

@@ -131,7 +131,8 @@ async function devicesPlugin(app: FastifyInstance, opts: { config: Config; insta
   await admission.load()
   const loaded = await registry.load()
   const sessions = new SessionIndex()
-  const sync: DeviceClusterSync = new DeviceClusterSync({ bus: app.bus, instanceId, registry, sessions, ingress: () => ingress!, commands: () => commands, log })
+  const enrolment = new EnrolmentTokens(enrolmentStore)
+  const sync: DeviceClusterSync = new DeviceClusterSync({ bus: app.bus, instanceId, registry, sessions, enrolment, ingress: () => ingress!, commands: () => commands, log })
   app.bus.onMessage(sync.onMessage)
   let cloud: ShellyCloudManager | undefined
   const metrics = new DeviceMetrics(app.metrics.registry, {
@@ -161,7 +162,6 @@ async function devicesPlugin(app: FastifyInstance, opts: { config: Config; insta
     // several instances: a device that reconnects to another one before its old socket here is seen dead
     identified: (deviceId) => sync.identified(deviceId),
   })
-  const enrolment = new EnrolmentTokens(enrolmentStore)
 
   const logEvent = (entry: UpstreamLogEntry) => {
     if (app.hasDecorator('websocketLog')) app.websocketLog.record({ ...entry, createdAt: new Date().toISOString() })
@@ -223,7 +223,7 @@ async function devicesPlugin(app: FastifyInstance, opts: { config: Config; insta
 
   await app.register(shellyGateway, { ingress, enrolment, metrics, failedUpgradesPerMinute: FAILED_UPGRADES_PER_MINUTE })
   await app.register(deviceRoutes, { registry, sessions, ingress, commands, admission, controlRoles: config.deviceControlRoles })
-  await app.register(enrolmentRoutes, { tokens: enrolment, sessions, ingress, publicUrl: config.DEVICE_PUBLIC_URL })
+  await app.register(enrolmentRoutes, { tokens: enrolment, sessions, ingress, publicUrl: config.DEVICE_PUBLIC_URL, revoked: (tokenId) => sync.tokenRevoked(tokenId) })
   await app.register(cloudAccountRoutes, { cloud: cloudManager })
 
   app.addHook('onReady', async () => {

@@ -125,3 +125,21 @@ t.test('an instance dies with devices on it: the survivor that cleans up after i
   const row = async () => (await query<Record<string, unknown>>(db.orm, `select online from ${tableName(db.orm, 'device')} where id = ?`, [id]))[0]
   t.equal((await eventually(row, (r) => r?.online === false))?.online, false, 'offline in the table')
 })
+
+t.test('an enrolment token revoked on one instance cuts the devices it admitted on the other, at once', async (t) => {
+  const db = await openTestDatabase('postgresql')
+  t.teardown(() => db.close())
+  const { nodes } = await startDatabaseCluster(t, 'device-token', db, ['a', 'b'])
+  const [a, b] = nodes as [TestServer, TestServer]
+  const op = a.token(operator('clinic-1'))
+  const issued = await api(a, op, 'POST', '/api/devices/enrolment-tokens', { label: 'ward 3' })
+  t.equal(issued.status, 201)
+  // the URL names a's host; the device reaches b (a load balancer)
+  const p = await plug(t, String(issued.body.url).replace(a.ws, b.ws))
+  t.ok(await until(() => b.app.devices.sessions.size === 1 && [...b.app.devices.registry.all()].some((d) => d.online)), 'admitted by b')
+
+  const closed = new Promise<number>((r) => p.socket!.once('close', (code) => r(code)))
+  t.equal((await api(a, op, 'DELETE', `/api/devices/enrolment-tokens/${issued.body.id}`)).status, 200)
+  t.equal(await Promise.race([closed, sleep(5_000).then(() => 'still open')]), 4012, 'b cut it with the revocation code')
+  await t.rejects(p.connect(), /401/, 'b refuses the token at the upgrade (its cached admission went too)')
+})

@@ -33,7 +33,8 @@ export function toTokenRecord(row: EnrolmentTokenRow): EnrolmentTokenRecord {
  * Per-tenant enrolment tokens for the `/shelly` endpoint. A token is 256
  * random bits shown once; only its SHA-256 is stored, and neither is ever
  * logged. Verification is by hash lookup; revocation takes effect at once
- * (the cache entry goes with it) and the plugin closes live sockets.
+ * (the cache entry goes with it) and the plugin closes live sockets; with
+ * several instances the others drop theirs too (`forget`, cluster-sync.ts).
  */
 export class EnrolmentTokens {
   readonly #store: EnrolmentStore
@@ -95,6 +96,11 @@ export class EnrolmentTokens {
   async revoke(row: EnrolmentTokenRow): Promise<void> {
     await this.#store.revoke(row.id, new Date())
     this.#cache.delete(row.tokenHash)
+  }
+
+  /** Another instance revoked token `tokenId`: its cached admission goes, the next use asks the store. */
+  forget(tokenId: string): void {
+    for (const [hash, entry] of this.#cache) if (entry.admission.tokenId === tokenId) this.#cache.delete(hash)
   }
 }
 

@@ -20,6 +20,8 @@ export interface EnrolmentRoutesOptions {
   sessions: SessionIndex
   ingress: DeviceIngress
   publicUrl: string
+  /** After a revocation here: the other instances cut their sockets admitted by the token too. */
+  revoked(tokenId: string): void
 }
 
 const TokenIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 32 }) })
@@ -68,6 +70,7 @@ export async function enrolmentRoutes(app: FastifyInstance, opts: EnrolmentRoute
       // devices that came in with it are cut now; they cannot come back with it
       const cut = opts.sessions.byToken(row.id)
       for (const s of cut) opts.ingress.endSession(s, DEVICE_CLOSE_CODES.TOKEN_REVOKED, 'token_revoked')
+      opts.revoked(row.id)
       request.log.info({ tokenId: row.id, tenant: row.tenant, by: p.user, sessionsClosed: cut.length }, 'device enrolment token revoked')
       return toTokenRecord((await tokens.get(row.id)) ?? row)
     },
