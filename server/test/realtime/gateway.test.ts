@@ -6,6 +6,7 @@ import { CLOSE_CODES, PROTOCOL_VERSION } from '@switchboard/shared'
 import t from 'tap'
 import { RawClient, sleep } from '../helpers/raw-client.ts'
 import { startServer } from '../helpers/server.ts'
+import { recordWrites } from '../helpers/tcp-writes.ts'
 
 /** The HTTP status an upgrade was refused with, or 0 when it succeeded. */
 const refusal = (opening: Promise<RawClient>) =>
@@ -98,12 +99,7 @@ t.test('/ws/connect answers the upgrade with 101, welcome and auth_success in on
   const s = await startServer(t)
   // count the stream writes the server's side of the connection makes (Writable's _write/_writev)
   const writes: string[] = []
-  s.app.server.prependListener('upgrade', (_req: unknown, serverSide: net.Socket & { _write: Function; _writev: Function }) => {
-    const write = serverSide._write.bind(serverSide)
-    const writev = serverSide._writev.bind(serverSide)
-    serverSide._write = (...args: unknown[]) => (writes.push('write'), write(...args))
-    serverSide._writev = (...args: unknown[]) => (writes.push('writev'), writev(...args))
-  })
+  s.app.server.prependListener('upgrade', (_req: unknown, serverSide: net.Socket) => recordWrites(serverSide, writes))
   const port = Number(new URL(s.http).port)
   const socket = net.connect(port, '127.0.0.1')
   t.teardown(() => socket.destroy())

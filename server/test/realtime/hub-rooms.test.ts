@@ -6,6 +6,7 @@ import type { HubEvent, Target } from '../../src/realtime/event.ts'
 import { Hub } from '../../src/realtime/hub.ts'
 import type { RoomRef } from '../../src/realtime/rooms.ts'
 import { WriteBatch } from '../../src/realtime/write-batch.ts'
+import { recordWrites, tcpOf } from '../helpers/tcp-writes.ts'
 
 const metrics = { delivered() {}, dropped() {}, sendError() {}, slowConsumer() {} }
 const limits = { outboundBufferBytes: 1 << 20, messagesPerMinute: 1000, maxInvalidFrames: 10 }
@@ -44,6 +45,18 @@ async function pairs(t: { teardown(fn: () => unknown): void }, n: number) {
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 50))
+
+/** A hub on the shared write batch with `n` users u0..u(n-1), one connection each. */
+async function usersOnBatch(t: { teardown(fn: () => unknown): void }, n: number) {
+  const hub = new Hub({ systemChannels: [], metrics, writes: batch })
+  const { clients, connections } = await pairs(t, n)
+  connections.forEach((c, i) => {
+    hub.add(c)
+    c.principal = principal(`u${i}`)
+    hub.joinIdentityRooms(c)
+  })
+  return { hub, clients, connections }
+}
 
 t.test('a room grows from one member to many and shrinks back: deliveries and room changes stay exact', async (t) => {
   const hub = new Hub({ systemChannels: [], metrics })
@@ -144,20 +157,10 @@ t.test('hasAudience says whether an event would find anyone here, system channel
 })
 
 t.test('events of one turn: the first is written at once, the later ones share one write per socket at the end of the turn', async (t) => {
-  const hub = new Hub({ systemChannels: [], metrics, writes: batch })
-  const { clients, connections } = await pairs(t, 16)
-  connections.forEach((c, i) => {
-    hub.add(c)
-    c.principal = principal(`u${i}`)
-    hub.joinIdentityRooms(c)
-  })
+  const { hub, clients, connections } = await usersOnBatch(t, 16)
   // the TCP writes of one member's socket
   const writes: string[] = []
-  const tcp = (connections[0]!.socket as unknown as { _socket: { _write: Function; _writev: Function } })._socket
-  const write = tcp._write.bind(tcp)
-  const writev = tcp._writev.bind(tcp)
-  tcp._write = (...args: unknown[]) => (writes.push('write'), write(...args))
-  tcp._writev = (...args: unknown[]) => (writes.push('writev'), writev(...args))
+  recordWrites(tcpOf(connections[0]!.socket), writes)
 
   const sent = [1, 2, 3].map(() => event({ kind: 'tenant', tenant: 'acme' }))
   t.same(sent.map((e) => hub.deliver(e)), [16, 16, 16])
@@ -173,28 +176,16 @@ t.test('events of one turn: the first is written at once, the later ones share o
 })
 
 t.test('pushes to one socket queue too once the turn has pushed: a burst of small rooms is written at the end of the turn', async (t) => {
-  const hub = new Hub({ systemChannels: [], metrics, writes: batch })
-  const { clients, connections } = await pairs(t, 3)
-  connections.forEach((c, i) => {
-    hub.add(c)
-    c.principal = principal(`u${i}`)
-    hub.joinIdentityRooms(c)
-  })
+  const { hub, clients, connections } = await usersOnBatch(t, 3)
   const writes: string[] = []
-  connections.forEach((c, i) => {
-    const tcp = (c.socket as unknown as { _socket: { _write: Function; _writev: Function } })._socket
-    const write = tcp._write.bind(tcp)
-    const writev = tcp._writev.bind(tcp)
-    tcp._write = (...args: unknown[]) => (writes.push(`u${i}`), write(...args))
-    tcp._writev = (...args: unknown[]) => (writes.push(`u${i} writev`), writev(...args))
-  })
+  connections.forEach((c, i) => recordWrites(tcpOf(c.socket), writes, `u${i} `))
   // one event per user, u2 twice: as personal channels get them under load
   const sent = ['u0', 'u1', 'u2', 'u2'].map((user) => event({ kind: 'user', tenant: 'acme', user }))
   t.same(sent.map((e) => hub.deliver(e)), [1, 1, 1, 1])
-  t.same(writes, ['u0'], 'only the first event of the turn is written during it')
+  t.same(writes, ['u0 write'], 'only the first event of the turn is written during it')
   t.ok(batch.written(), 'a flush is scheduled for the rest')
   await new Promise((r) => setImmediate(r))
-  t.same(writes.slice(1).sort(), ['u1', 'u2 writev'], 'then one write per socket, u2\'s two frames in one')
+  t.same(writes.slice(1).sort(), ['u1 write', 'u2 writev'], 'then one write per socket, u2\'s two frames in one')
   await settle()
   t.same(clients.map((c) => c.frames.map((f) => f.id)), [[sent[0]!.id], [sent[1]!.id], [sent[2]!.id, sent[3]!.id]], 'each got its own, in order')
 })

@@ -1,9 +1,9 @@
 import t from 'tap'
-import type { Socket } from 'node:net'
 import WebSocket, { WebSocketServer } from 'ws'
 import { Connection, type ConnectionSink } from '../../src/realtime/connection.ts'
 import { textFrame } from '../../src/realtime/frame-writer.ts'
 import { WriteBatch } from '../../src/realtime/write-batch.ts'
+import { recordWrites, tcpOf } from '../helpers/tcp-writes.ts'
 
 const limits = { outboundBufferBytes: 1 << 20, messagesPerMinute: 1000, maxInvalidFrames: 10 }
 
@@ -28,11 +28,7 @@ async function pair(t: { teardown(fn: () => unknown): void }, outboundBufferByte
     wss.close()
   })
   const writes: string[] = []
-  const tcp = (socket as unknown as { _socket: Socket & { _write: Function; _writev: Function } })._socket
-  const write = tcp._write.bind(tcp)
-  const writev = tcp._writev.bind(tcp)
-  tcp._write = (...args: unknown[]) => (writes.push('write'), write(...args))
-  tcp._writev = (...args: unknown[]) => (writes.push('writev'), writev(...args))
+  recordWrites(tcpOf(socket), writes)
 
   const batch = new WriteBatch()
   const told = { slow: 0, dropped: 0 }
