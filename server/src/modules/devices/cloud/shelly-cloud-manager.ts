@@ -154,7 +154,7 @@ export class ShellyCloudManager implements UpstreamControl {
    * runs it.
    */
   async #claim(r: Running, operator: boolean, firstSight = false): Promise<boolean> {
-    if (!operator && (await this.#o.upstream.autoReconnect(r.connectionId)) === false) {
+    if (!operator && (await this.#o.upstream.stored(r.connectionId))?.autoReconnect === false) {
       if (firstSight) await this.#correctStoppedRow(r)
       return false
     }
@@ -261,7 +261,7 @@ export class ShellyCloudManager implements UpstreamControl {
 
   /** An action forwarded by another instance: carried out if this instance runs the connection. */
   async forwarded(connectionId: string, action: UpstreamAction): Promise<void> {
-    const r = [...this.#running.values()].find((x) => x.connectionId === connectionId)
+    const r = this.#byConnection(connectionId)
     if (r === undefined || !r.owned) return
     this.#o.log.info({ connectionId, action }, 'operator action forwarded by another instance')
     await this.#applyHere(r, action)
@@ -278,13 +278,17 @@ export class ShellyCloudManager implements UpstreamControl {
 
   /** Whether this instance runs the cloud connection the device came from. */
   serves(device: Device): boolean {
-    for (const r of this.#running.values()) if (r.connectionId === device.upstreamId) return r.owned
-    return false
+    return this.#byConnection(device.upstreamId)?.owned === true
+  }
+
+  #byConnection(connectionId: string | null): Running | undefined {
+    for (const r of this.#running.values()) if (r.connectionId === connectionId) return r
+    return undefined
   }
 
   /** Relay command through the cloud for a device that came from it. */
   relay(device: Device, channel: number, on: boolean, timeoutMs: number): Promise<CallOutcome<unknown>> {
-    const r = [...this.#running.values()].find((x) => x.connectionId === device.upstreamId)
+    const r = this.#byConnection(device.upstreamId)
     if (r === undefined || !r.owned) return Promise.resolve({ ok: false, code: 'DEVICE_OFFLINE', message: 'its Shelly Cloud connection is not run by this instance' })
     return r.connector.relay(device.externalId, channel, on, timeoutMs)
   }
@@ -328,7 +332,7 @@ export class ShellyCloudManager implements UpstreamControl {
       maxPayload: this.#o.settings.maxPayload,
       maxJsonDepth: this.#o.settings.maxJsonDepth,
       log: connLog,
-      shouldReconnect: async () => (await this.#o.upstream.autoReconnect(connectionId)) === true,
+      shouldReconnect: async () => (await this.#o.upstream.stored(connectionId))?.autoReconnect === true,
       events: {
         status: (ref, status) => {
           metrics.upstreamEvents.inc({ event: 'status' })

@@ -69,11 +69,6 @@ export class UpstreamConnectionRepository {
     )
   }
 
-  async autoReconnect(id: string): Promise<boolean | undefined> {
-    const rows = await query<{ auto_reconnect: boolean }>(this.#orm, `select "auto_reconnect" from ${this.#table()} where "id" = ? and "type" = 'SHELLY'`, [id])
-    return rows[0]?.auto_reconnect
-  }
-
   async stored(id: string): Promise<{ status: ConnectionStatus; autoReconnect: boolean } | undefined> {
     const rows = await query<{ status: ConnectionStatus; auto_reconnect: boolean }>(this.#orm, `select "status", "auto_reconnect" from ${this.#table()} where "id" = ? and "type" = 'SHELLY'`, [id])
     const row = rows[0]

@@ -112,9 +112,6 @@ export class MemoryUpstreamStore implements UpstreamStore {
     const row = this.rows.get(s.id)
     this.rows.set(s.id, { ...s, autoReconnect: row?.autoReconnect ?? true })
   }
-  async autoReconnect(id: string): Promise<boolean | undefined> {
-    return this.rows.get(id)?.autoReconnect
-  }
   async stored(id: string): Promise<{ status: ConnectionStatus; autoReconnect: boolean } | undefined> {
     const row = this.rows.get(id)
     return row === undefined ? undefined : { status: row.status, autoReconnect: row.autoReconnect }

@@ -78,10 +78,6 @@ export class OrmUpstreamStore implements UpstreamStore {
     this.#writer.push(snapshot)
   }
 
-  autoReconnect(id: string): Promise<boolean | undefined> {
-    return this.repo.autoReconnect(id)
-  }
-
   stored(id: string): Promise<{ status: ConnectionStatus; autoReconnect: boolean } | undefined> {
     return this.repo.stored(id)
   }

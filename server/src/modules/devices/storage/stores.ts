@@ -89,9 +89,10 @@ export interface UpstreamStore {
   ensure(snapshot: UpstreamSnapshot, autoReconnect: boolean): Promise<void>
   /** Batched; never touches auto_reconnect (operators own it). */
   record(snapshot: UpstreamSnapshot): void
-  /** The operator's flag; undefined when the row is gone. Rejects when the database fails. */
-  autoReconnect(id: string): Promise<boolean | undefined>
-  /** The row's status and flag as last written (by whichever instance runs the connection); undefined when gone. */
+  /**
+   * The row's status (as last written by whichever instance runs the connection) and the operator's
+   * auto_reconnect flag; undefined when the row is gone. Rejects when the database fails.
+   */
   stored(id: string): Promise<{ status: ConnectionStatus; autoReconnect: boolean } | undefined>
   setAutoReconnect(id: string, value: boolean): Promise<void>
   remove(id: string): Promise<void>
