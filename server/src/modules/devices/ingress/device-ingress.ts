@@ -108,14 +108,18 @@ export class DeviceIngress {
    * is online, elsewhere; its state now comes from there).
    */
   replacedElsewhere(deviceId: string): void {
-    const { sessions, metrics } = this.#o
-    const session = sessions.current(deviceId)
+    const session = this.#o.sessions.current(deviceId)
     if (session === undefined) return
-    session.end('replaced')
-    sessions.remove(session)
-    metrics.closes.inc({ reason: 'replaced' })
-    session.link.close(DEVICE_CLOSE_CODES.REPLACED, 'replaced by a newer socket on another instance')
+    this.#replaced(session, 'replaced by a newer socket on another instance')
     this.#o.log.info({ session: session.id, deviceId }, 'device reconnected to another instance: old socket closed')
+  }
+
+  /** An older socket of a device that came back on a new one: closed with no offline in between. */
+  #replaced(previous: DeviceSession, why: string): void {
+    previous.end('replaced')
+    this.#o.sessions.remove(previous)
+    this.#o.metrics.closes.inc({ reason: 'replaced' })
+    previous.link.close(DEVICE_CLOSE_CODES.REPLACED, why)
   }
 
   /** Closes a session for a reason of ours; its close event finds it already ended. */
@@ -146,13 +150,8 @@ export class DeviceIngress {
     session.src = frame.src
     session.device = device
     const previous = sessions.bind(device.id, session)
-    if (previous !== undefined) {
-      // the device came back on a new socket before the old one was seen dead: no offline in between
-      previous.end('replaced')
-      sessions.remove(previous)
-      this.#o.metrics.closes.inc({ reason: 'replaced' })
-      previous.link.close(DEVICE_CLOSE_CODES.REPLACED, 'replaced by a newer socket')
-    }
+    // the device came back on a new socket before the old one was seen dead: no offline in between
+    if (previous !== undefined) this.#replaced(previous, 'replaced by a newer socket')
     this.#o.log.info({ session: session.id, deviceId: device.id, src: frame.src, tenant, approval: device.approval, replaced: previous?.id }, 'device identified')
     this.#o.identified?.(device.id)
     this.#describe(session, frame.kind === 'status' && frame.full)
