@@ -7,6 +7,8 @@ export interface BenchOptions {
   contenders: ContenderId[]
   json: string | undefined
   workers: number
+  /** How client workers read: the native epoll receiver (built on first use) or the `ws` client. */
+  receiver: 'native' | 'ws'
   /** CPU-profile every contender during S1's and S5's measured phases and S4's connects into this directory. */
   profileDir: string | undefined
   /** Run Switchboard from this commit (git ref) rather than the working tree. */
@@ -21,6 +23,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --contenders a,b        ${CONTENDER_IDS.join(',')} (default: all but ws-buffer)
   --json <file>           also write the results as JSON
   --workers <n>           client-worker processes (default 2)
+  --receiver native|ws    client workers read through the native epoll receiver (default; built with c++
+                          on first use, falls back to ws if that fails) or the ws client in JavaScript
   --profile <dir>         CPU-profile each server during S1/S5's measured phases and S4's connects into <dir>
   --snapshot <ref>        run Switchboard from a commit (git archive to a temp dir), not the working tree
   --rounds <n>            run every case n times, contenders interleaved within each round; report medians
@@ -32,7 +36,7 @@ export class UsageError extends Error {
 }
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
-  const o: BenchOptions = { quick: false, only: undefined, contenders: [...CONTENDER_IDS], json: undefined, workers: 2, profileDir: undefined, snapshot: undefined, rounds: 1 }
+  const o: BenchOptions = { quick: false, only: undefined, contenders: [...CONTENDER_IDS], json: undefined, workers: 2, receiver: 'native', profileDir: undefined, snapshot: undefined, rounds: 1 }
   let contendersGiven = false
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
@@ -68,6 +72,12 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       case '--workers':
         o.workers = Math.max(1, Math.min(8, Number(value()) || 2))
         break
+      case '--receiver': {
+        const v = value()
+        if (v !== 'native' && v !== 'ws') throw new UsageError('--receiver takes native or ws')
+        o.receiver = v
+        break
+      }
       case '--profile':
         o.profileDir = value()
         break

@@ -11,6 +11,7 @@ import { LoadGen } from './loadgen/loadgen.ts'
 import { type BenchOptions, USAGE, UsageError, parseOptions } from './options.ts'
 import { machineInfo } from './proc-stats.ts'
 import { summariseProfile } from './profile-summary.ts'
+import { buildNativeReceiver } from './loadgen/native-receiver.ts'
 import { type RunRecord, type TargetCheck, checkTargets, renderMachine, renderScenario, renderTargets } from './report.ts'
 import type { AnyScenario, RunContext } from './scenarios/scenario.ts'
 import { s1Fanout } from './scenarios/s1-fanout.ts'
@@ -177,10 +178,17 @@ async function main(options: BenchOptions): Promise<number> {
     }
   }
   console.log(`Switchboard from: ${commit}\n`)
+  let receiverPath: string | undefined
+  if (options.receiver === 'native') {
+    const built = buildNativeReceiver()
+    if ('path' in built) receiverPath = built.path
+    else console.log(`Native receiver unavailable (${built.error}): client workers read through \`ws\`.\n`)
+  }
+  console.log(`Load generator: ${options.workers} client workers reading through ${receiverPath ? 'the native epoll receiver' : 'the ws client'}.\n`)
 
   const startedAt = new Date().toISOString()
   const t0 = performance.now()
-  const loadgen = await LoadGen.start(options.workers, randomBytes(32).toString('hex'))
+  const loadgen = await LoadGen.start(options.workers, randomBytes(32).toString('hex'), receiverPath)
   const ctx: RunContext = { loadgen, options, fdLimit: machine.openFilesLimit, log, switchboardRoot }
   const records: RunRecord[] = []
   const checks: TargetCheck[] = []

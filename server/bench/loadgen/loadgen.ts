@@ -73,9 +73,10 @@ export class LoadGen {
     })
   }
 
-  static async start(workerCount: number, secret: string): Promise<LoadGen> {
+  /** `nativeReceiver`: the built addon's path, or undefined for the `ws` receive path. */
+  static async start(workerCount: number, secret: string, nativeReceiver?: string): Promise<LoadGen> {
     const spawn = (file: string, name: string) =>
-      new Peer(fork(here(file), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), name)
+      new Peer(fork(here(file), nativeReceiver ? [nativeReceiver] : [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), name)
     const workers = Array.from({ length: workerCount }, (_, k) => spawn('./client-worker.ts', `client-worker-${k}`))
     const publisher = spawn('./publisher.ts', 'publisher')
     await publisher.request({ op: 'init', secret })
