@@ -2,7 +2,7 @@ import type { Contender } from '../contenders/contender.ts'
 import { roomRange, singleChannel } from '../loadgen/channel-plan.ts'
 import type { BenchOptions } from '../options.ts'
 import { summariseLatency } from '../stats.ts'
-import { connectAll, cpuFigures, phaseFlags, ratePhase, sampleEveryFor } from './measure.ts'
+import { connectAll, cpuFigures, phaseFlags, ratePhase, sampleEveryFor, withProfile } from './measure.ts'
 import type { CaseResult, RunContext, Scenario } from './scenario.ts'
 
 /**
@@ -64,7 +64,8 @@ export const s2Latency: Scenario<S2Case> = {
     const phase = { streams: [{ range: roomRange(plan), ratePerSec: spec.rate, eventBytes: 200 }], concurrency: 16 }
     await ratePhase(ctx, c, { ...phase, ms: spec.warmMs, sampleEvery: 0 })
     const expected = (spec.subs * spec.rate * spec.ms) / 1000
-    const p = await ratePhase(ctx, c, { ...phase, ms: spec.ms, sampleEvery: sampleEveryFor(expected), drainMs: 10_000 })
+    const label = `S2-${spec.subs}x${spec.rate}`
+    const p = await withProfile(ctx, c, label, () => ratePhase(ctx, c, { ...phase, ms: spec.ms, sampleEvery: sampleEveryFor(expected), drainMs: 10_000 }))
     const lat = summariseLatency(p.report.samples)
     const cpu = cpuFigures(p)
     return {
