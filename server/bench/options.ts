@@ -9,7 +9,7 @@ export interface BenchOptions {
   workers: number
   /** How client workers read: the native epoll receiver (built on first use) or the `ws` client. */
   receiver: 'native' | 'ws'
-  /** CPU-profile every contender during S1's, S2's and S5's measured phases and S4's connects into this directory. */
+  /** CPU-profile every contender during S1's, S2's and S5's measured phases, S6's slow phase and S4's connects into this directory. */
   profileDir: string | undefined
   /** Run Switchboard from this commit (git ref) rather than the working tree. */
   snapshot: string | undefined
@@ -25,7 +25,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --workers <n>           client-worker processes (default 2)
   --receiver native|ws    client workers read through the native epoll receiver (default; built with c++
                           on first use, falls back to ws if that fails) or the ws client in JavaScript
-  --profile <dir>         CPU-profile each server during S1/S2/S5's measured phases and S4's connects into <dir>
+  --profile <dir>         CPU-profile each server during S1/S2/S5's measured phases, S6's slow phase and S4's
+                          connects into <dir>
   --snapshot <ref>        run Switchboard from a commit (git archive to a temp dir), not the working tree
   --rounds <n>            run every case n times, contenders interleaved within each round; report medians
                           and the median of the per-round ratios (default 1)

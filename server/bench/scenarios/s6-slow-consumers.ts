@@ -3,7 +3,7 @@ import { type ChannelPlan, bulkRange, roomRange, slowCount } from '../loadgen/ch
 import type { BenchOptions } from '../options.ts'
 import { rssBytes } from '../proc-stats.ts'
 import { sleep, summariseLatency } from '../stats.ts'
-import { connectAll, cpuFigures, phaseFlags, ratePhase, sampleEveryFor } from './measure.ts'
+import { connectAll, cpuFigures, phaseFlags, ratePhase, sampleEveryFor, withProfile } from './measure.ts'
 import type { CaseResult, RunContext, Scenario } from './scenario.ts'
 
 interface S6Case {
@@ -67,7 +67,7 @@ export const s6SlowConsumers: Scenario<S6Case> = {
     let slow
     let queued: number | undefined
     try {
-      slow = await ratePhase(ctx, c, { streams: [main, bulk], concurrency: 16, ms: spec.slowMs, sampleEvery: every, drainMs: 10_000 })
+      slow = await withProfile(ctx, c, 'S6-slow', () => ratePhase(ctx, c, { streams: [main, bulk], concurrency: 16, ms: spec.slowMs, sampleEvery: every, drainMs: 10_000 }))
       queued = await c.buffered()
     } finally {
       clearInterval(watch)
