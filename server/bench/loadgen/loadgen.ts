@@ -75,9 +75,10 @@ export class LoadGen {
 
   /** `nativeReceiver`: the built addon's path, or undefined for the `ws` receive path. */
   static async start(workerCount: number, secret: string, nativeReceiver?: string): Promise<LoadGen> {
-    const spawn = (file: string, name: string) =>
-      new Peer(fork(here(file), nativeReceiver ? [nativeReceiver] : [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), name)
-    const workers = Array.from({ length: workerCount }, (_, k) => spawn('./client-worker.ts', `client-worker-${k}`))
+    const spawn = (file: string, name: string, args: string[] = []) =>
+      new Peer(fork(here(file), args, { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), name)
+    const workerArgs = nativeReceiver ? [nativeReceiver] : []
+    const workers = Array.from({ length: workerCount }, (_, k) => spawn('./client-worker.ts', `client-worker-${k}`, workerArgs))
     const publisher = spawn('./publisher.ts', 'publisher')
     await publisher.request({ op: 'init', secret })
     return new LoadGen(workers, publisher, secret)
