@@ -16,22 +16,40 @@
  * to fewer than 16 sockets written at once).
  *
  * The first push of a turn is written at once (`queuePush`), so at low rates,
- * where each event has its turn to itself, nothing waits. The flush runs from
- * `setImmediate`, i.e. after every I/O callback of the current poll phase, so
- * publishes that arrived together share it. A recovery replay and the
- * heartbeat sweep queue too (connection.ts `sendFrame`).
+ * where each event has its turn to itself, nothing waits. Unless the server is
+ * busy: when a turn's first push comes less than `BUSY_GAP_MS` after the last
+ * flush ended, the loop went from one turn's writes straight into the next
+ * turn's requests without waiting for I/O, i.e. publishes are arriving faster
+ * than they are written. Then the first push queues too, and every event read
+ * in the turn shares one write per socket; written at once, the first would
+ * cost each recipient a second write, which at 10k subscribers is most of a
+ * turn (S2 at 10k × 10/s in BENCHMARKS.md). Queued, it waits only for the
+ * rest of the poll phase's callbacks. The flush runs from `setImmediate`,
+ * i.e. after every I/O callback of the current poll phase, so publishes that
+ * arrived together share it. A recovery replay and the heartbeat sweep queue
+ * too (connection.ts `sendFrame`).
  */
 export interface Flushable {
   flushPending(): void
 }
 
+/** A turn whose first push comes sooner than this after the last flush ended finds the server busy. */
+export const BUSY_GAP_MS = 1
+
 export class WriteBatch {
+  readonly #now: () => number
   readonly #dirty: Flushable[] = []
   #scheduled = false
   readonly #flush = () => this.flush()
   #written: Promise<void> | undefined
   #resolveWritten: (() => void) | undefined
   #pushedThisTurn = false
+  #lastFlushEnd = Number.NEGATIVE_INFINITY
+
+  /** `now`: a monotonic clock in ms (tests pass their own). */
+  constructor(now: () => number = () => performance.now()) {
+    this.#now = now
+  }
 
   /** Called once per connection per turn, by its first frame of the turn. */
   add(connection: Flushable): void {
@@ -41,15 +59,16 @@ export class WriteBatch {
 
   /**
    * Whether an event's push should queue its frames. The first of a turn does
-   * not: at low rates every event is alone in its turn and its frames leave at
-   * once, exactly as without batching. Every later one does, and its frames
-   * leave with the rest of the turn's, one write per socket.
+   * not, unless the server is busy: at low rates every event is alone in its
+   * turn and its frames leave at once, exactly as without batching. Every
+   * later one does, and its frames leave with the rest of the turn's, one
+   * write per socket.
    */
   queuePush(): boolean {
     if (this.#pushedThisTurn) return true
     this.#pushedThisTurn = true
     this.#schedule()
-    return false
+    return this.#now() - this.#lastFlushEnd < BUSY_GAP_MS
   }
 
   #schedule(): void {
@@ -79,6 +98,7 @@ export class WriteBatch {
     // a connection added during the flush (a reply to a frame read meanwhile) is flushed too
     for (let i = 0; i < dirty.length; i++) dirty[i]!.flushPending()
     dirty.length = 0
+    this.#lastFlushEnd = this.#now()
     const resolve = this.#resolveWritten
     this.#written = this.#resolveWritten = undefined
     resolve?.()

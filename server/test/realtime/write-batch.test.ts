@@ -2,7 +2,7 @@ import t from 'tap'
 import WebSocket, { WebSocketServer } from 'ws'
 import { Connection, type ConnectionSink } from '../../src/realtime/connection.ts'
 import { textFrame } from '../../src/realtime/frame-writer.ts'
-import { WriteBatch } from '../../src/realtime/write-batch.ts'
+import { BUSY_GAP_MS, WriteBatch } from '../../src/realtime/write-batch.ts'
 import { recordWrites, tcpOf } from '../helpers/tcp-writes.ts'
 
 const limits = { outboundBufferBytes: 1 << 20, messagesPerMinute: 1000, maxInvalidFrames: 10 }
@@ -139,9 +139,30 @@ t.test('without queue, a frame is written at once unless frames are already queu
 })
 
 t.test('the first push of a turn is written at once, the later ones queue, and the next turn starts over', async (t) => {
-  const batch = new WriteBatch()
+  // an idle server: each reading of the clock is 5 ms after the last
+  let now = 0
+  const batch = new WriteBatch(() => (now += 5))
   t.same([batch.queuePush(), batch.queuePush(), batch.queuePush()], [false, true, true])
   t.not(batch.written(), undefined, 'the turn ends with a flush')
   await turn()
   t.equal(batch.queuePush(), false, 'a new turn')
+})
+
+t.test('a turn whose first push comes within BUSY_GAP_MS of the last flush finds the server busy: that push queues too', async (t) => {
+  let now = 100
+  const batch = new WriteBatch(() => now)
+  t.equal(batch.queuePush(), false, 'nothing flushed yet: written at once')
+  await turn() // the flush ends at 100
+  now = 100 + BUSY_GAP_MS / 2
+  t.same([batch.queuePush(), batch.queuePush()], [true, true], 'busy: every push of the turn queues, the first too')
+  await turn() // ends at 100.5
+  now = 100.5 + BUSY_GAP_MS
+  t.equal(batch.queuePush(), false, 'the loop waited for I/O in between: written at once again')
+  await turn()
+  // a flush made for other frames (a replay, the heartbeat sweep) counts too
+  now += 10
+  batch.add({ flushPending() {} })
+  await turn()
+  now += BUSY_GAP_MS / 4
+  t.equal(batch.queuePush(), true)
 })
