@@ -28,6 +28,9 @@ const FLUSH_AT_BYTES = 65_536
 /** Live events held back during one recovery; past this the client is too far behind. */
 export const MAX_PENDING = 10_000
 
+/** Numbers connections in order of arrival, for the heartbeat's slices (a small integer: no heap number). */
+let connectionSeq = 0
+
 /**
  * One client: identity, subscriptions, counters and the only place that writes
  * to its socket. State is kept lean on purpose (no timers, no request object):
@@ -61,8 +64,10 @@ export class Connection implements ConnectionInfo {
   principal: Principal | null = null
   authenticatedAt: number | undefined
   lastPongAt: number | undefined
-  /** Cleared by each heartbeat sweep; set by any pong or frame from the client. */
+  /** Cleared by each heartbeat ping; set by any pong or frame from the client. */
   alive = true
+  /** Which slice of the heartbeat pings this connection (heartbeat.ts): consecutive connections fall in different slices. */
+  readonly heartbeatSlot = (connectionSeq = (connectionSeq + 1) & 0x3fffffff)
   messagesIn = 0
   invalidFrames = 0
   errorSeq = 0
