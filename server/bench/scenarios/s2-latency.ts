@@ -33,8 +33,8 @@ export const s2Latency: Scenario<S2Case> = {
   id: 'S2',
   title: 'S2 latency: publish→receive at a fixed rate, 200-byte events',
   method:
-    'HTTP publish at a fixed rate to one channel; the receiver JSON-parses every Nth event and subtracts the send ' +
-    'time the publisher wrote into it (same clock). Latencies in ms.',
+    'HTTP publish at a fixed rate to one channel; the receiver reads the send time the publisher wrote into every Nth ' +
+    'event and subtracts it from its receive time (same clock). Latencies in ms.',
   metrics: [
     { key: 'p50', label: 'p50 ms', digits: 2, ratio: true },
     { key: 'p99', label: 'p99 ms', digits: 2, ratio: true, targets: [
