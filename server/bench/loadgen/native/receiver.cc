@@ -340,36 +340,33 @@ napi_value Add(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// remove(index): call before closing the socket.
-napi_value Remove(napi_env env, napi_callback_info info) {
+// Runs `fn(conn, index)` under the lock for the connection its one argument names (ignored when out of range).
+template <typename Fn>
+napi_value withConn(napi_env env, napi_callback_info info, Fn fn) {
   napi_value argv[1];
   if (!argsOf(env, info, 1, argv)) return nullptr;
   uint32_t index = u32(env, argv[0]);
   std::lock_guard<std::mutex> lock(R->mu);
-  if (index < R->conns.size()) finish(R->conns[index]);
+  if (index < R->conns.size()) fn(R->conns[index], index);
   return nullptr;
+}
+
+// remove(index): call before closing the socket.
+napi_value Remove(napi_env env, napi_callback_info info) {
+  return withConn(env, info, [](Conn& c, uint32_t) { finish(c); });
 }
 
 // pause(index) / resume(index): stop and restart reading (slow consumers).
 napi_value Pause(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!argsOf(env, info, 1, argv)) return nullptr;
-  uint32_t index = u32(env, argv[0]);
-  std::lock_guard<std::mutex> lock(R->mu);
-  if (index < R->conns.size() && R->conns[index].active) unwatch(R->conns[index]);
-  return nullptr;
+  return withConn(env, info, [](Conn& c, uint32_t) {
+    if (c.active) unwatch(c);
+  });
 }
 
 napi_value Resume(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!argsOf(env, info, 1, argv)) return nullptr;
-  uint32_t index = u32(env, argv[0]);
-  std::lock_guard<std::mutex> lock(R->mu);
-  if (index < R->conns.size()) {
-    Conn& c = R->conns[index];
+  return withConn(env, info, [](Conn& c, uint32_t index) {
     if (c.active && !c.watched) watch(c, index);
-  }
-  return nullptr;
+  });
 }
 
 // reset(sampleEvery): zero the counters, start sampling every Nth event.
