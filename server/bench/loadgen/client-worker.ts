@@ -80,8 +80,9 @@ function handOver(local: number, ws: WebSocket): void {
   // Node must never read this socket again: stop libuv's reads and keep the
   // stream from restarting them (Readable calls _read to refill its buffer).
   socket._read = () => {}
-  // Whatever closes the socket from now on, the reader lets go of the
-  // descriptor before Node closes it (it could be reused at once).
+  // Whatever closes the socket from now on (terminateAll, a close note, ws
+  // itself), the reader lets go of the descriptor before Node closes it (it
+  // could be reused at once): the one place that takes a socket back.
   const destroy = socket._destroy
   socket._destroy = function (this: Socket, err, cb) {
     reclaim(local)
@@ -161,7 +162,6 @@ function openOne(local: number): Promise<void> {
     ws.on('unexpected-response', (_req, res) => fail(`HTTP ${res.statusCode} at upgrade`))
     ws.on('error', (err) => fail(err.message))
     ws.on('close', (code) => {
-      reclaim(local)
       // A close the native receiver saw first keeps its code.
       if (closeCodes[local] === 0) closeCodes[local] = code || 1006
       fail(`closed ${code} before subscribed`)
@@ -203,7 +203,6 @@ function terminateAll(): Promise<void> {
       }
     }
     const timer = setTimeout(resolve, 5_000)
-    for (let k = 0; k < sockets.length; k++) reclaim(k)
     for (const ws of open) {
       ws.once('close', done)
       ws.terminate()
