@@ -129,6 +129,7 @@ async function realtimePlugin(app: FastifyInstance, opts: RealtimePluginOptions)
     return [authenticated, hub.connections.size]
   }
 
+  let shuttingDown = false
   await app.register(websocket, {
     options: {
       maxPayload: config.MAX_FRAME_BYTES,
@@ -136,8 +137,10 @@ async function realtimePlugin(app: FastifyInstance, opts: RealtimePluginOptions)
       perMessageDeflate: false,
       clientTracking: false,
     },
-    // graceful shutdown closes every socket with 1001 through the hub, not the plugin's default
+    // graceful shutdown closes every socket with 1001 through the hub, not the plugin's default,
+    // and the gateway refuses upgrades from then on (503)
     preClose: () => {
+      shuttingDown = true
       hub.closeAll()
     },
   })
@@ -151,6 +154,8 @@ async function realtimePlugin(app: FastifyInstance, opts: RealtimePluginOptions)
     },
     allowedOrigins: config.allowedOrigins,
     connectionsPerIpPerMinute: config.WS_MAX_CONNECTIONS_PER_IP_PER_MINUTE,
+    trustProxy: config.TRUST_PROXY,
+    shuttingDown: () => shuttingDown,
     instanceId: opts.instanceId,
     onSlowConsumer: () => metrics.slowConsumer(),
     onSendError: () => metrics.sendError(),

@@ -1,13 +1,16 @@
 import { CLOSE_CODES, PROTOCOL_VERSION } from '@switchboard/shared'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { ServerResponse } from 'node:http'
-import type { Socket } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { RawData, WebSocket } from 'ws'
+import type { Principal } from '../plugins/auth.ts'
+import { redactUrl } from '../redact.ts'
 import { completeAuthentication } from './authenticate.ts'
 import { Connection, type ConnectionLimits } from './connection.ts'
 import type { RealtimeContext } from './context.ts'
 import type { Dispatcher } from './dispatch.ts'
 import { IpRateLimiter } from './ip-rate-limit.ts'
+import { clientAddress, divertUpgrades, pathOf, refuseUpgrade, tokenOf } from './upgrade.ts'
 
 export interface GatewayOptions {
   ctx: RealtimeContext
@@ -15,6 +18,10 @@ export interface GatewayOptions {
   limits: ConnectionLimits
   allowedOrigins: string[] | '*'
   connectionsPerIpPerMinute: number
+  /** TRUST_PROXY: the client's address is the first X-Forwarded-For entry. */
+  trustProxy: boolean
+  /** True once the server began shutting down: upgrades are refused (503). */
+  shuttingDown(): boolean
   instanceId: string
   onSlowConsumer(): void
   onSendError(): void
@@ -26,39 +33,37 @@ const CONNECTION = Symbol('switchboard.connection')
 type Tagged = WebSocket & { [CONNECTION]?: Connection }
 
 /**
- * @fastify/websocket keeps the upgrade request reachable for the socket's whole
- * life: its per-socket `error` listener closes over the Fastify request and
- * reply, and the TCP socket still points at the upgrade's ServerResponse (and
- * through it the IncomingMessage, its headers and the URL, token included).
- * That is about 1.5 KB of heap per idle connection, and a token kept in memory
- * for nothing. Every field a connection needs is copied out first; then both
- * links are cut. The gateway's own `error` listener replaces the plugin's.
- */
-function releaseUpgrade(socket: WebSocket): void {
-  socket.removeAllListeners('error')
-  const tcp = (socket as unknown as { _socket?: Socket & { _httpMessage?: ServerResponse | null } })._socket
-  if (tcp?._httpMessage) tcp._httpMessage.detachSocket(tcp)
-}
-
-/**
  * The 101 response, `welcome` and (on `/ws/connect`) `auth_success` are written
  * in the same turn of the event loop: corked, they leave in one segment and one
  * syscall instead of three. The socket is uncorked once the turn is over,
  * whatever happened meanwhile (ws ending the socket on a bad handshake uncorks
  * it too). Refusals before this point are written uncorked.
  */
-function holdWrites(socket: Socket): void {
+function holdWrites(socket: Duplex): void {
   socket.cork()
   setImmediate(() => {
     if (socket.writableCorked > 0) socket.uncork()
   })
 }
 
+const CLIENT_PATHS: ReadonlySet<string> = new Set(['/ws', '/ws/connect'])
+const INFO_LEVELS = new Set(['trace', 'debug', 'info'])
+
 /**
  * The transport adapter: the only realtime file that knows Fastify and ws.
  * `GET /ws` authenticates with an `auth` frame; `GET /ws/connect?token=` at the
  * upgrade (a bad token never gets a socket: 401). Listeners are attached
  * synchronously in the handler so no early frame is lost.
+ *
+ * These two paths are upgraded here, not routed through Fastify as
+ * @fastify/websocket routes them (it still serves the device gateway's route):
+ * an upgrade is a GET with no body whose socket this gateway owns from then on,
+ * and Fastify's request, reply, child logger, hooks and the ServerResponse the
+ * plugin makes for it cost about a sixth of the server's CPU per connection
+ * (S4 in BENCHMARKS.md), and kept the upgrade request reachable from the socket.
+ * What Fastify gave them is done here: origin and per-IP checks, the client's
+ * address as `request.ip` computes it, the request line in the log at `info`
+ * (token redacted), 503 while shutting down, errors in the API's JSON shape.
  */
 export async function realtimeGateway(app: FastifyInstance, opts: GatewayOptions): Promise<void> {
   const { ctx, dispatcher } = opts
@@ -87,17 +92,33 @@ export async function realtimeGateway(app: FastifyInstance, opts: GatewayOptions
     },
   }
 
-  async function admit(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const origin = request.headers.origin
+  /** Origin, address and (on `/ws/connect`) token checks; ws validates the handshake itself. */
+  function upgradeClient(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = req.url ?? '/'
+    const ip = clientAddress(req, opts.trustProxy)
+    if (INFO_LEVELS.has(ctx.log.level)) ctx.log.info({ req: { method: req.method, url: redactUrl(url), remoteAddress: ip } }, 'websocket upgrade')
+    const origin = req.headers.origin
+    if (opts.shuttingDown()) return refuseUpgrade(socket, 503, 'UNAVAILABLE', 'Server is shutting down')
     if (opts.allowedOrigins !== '*' && origin !== undefined && !opts.allowedOrigins.includes(origin)) {
-      return reply.code(403).send({ statusCode: 403, code: 'FORBIDDEN', error: 'Forbidden', message: 'Origin not allowed' })
+      return refuseUpgrade(socket, 403, 'FORBIDDEN', 'Origin not allowed')
     }
-    if (!ipLimiter.take(request.ip)) {
-      return reply
-        .code(429)
-        .header('retry-after', '60')
-        .send({ statusCode: 429, code: 'RATE_LIMITED', error: 'Too Many Requests', message: 'Too many connection attempts from this address' })
+    if (!ipLimiter.take(ip)) return refuseUpgrade(socket, 429, 'RATE_LIMITED', 'Too many connection attempts from this address', { 'Retry-After': '60' })
+    let principal: Principal | undefined
+    if (pathOf(url) === '/ws/connect') {
+      const token = tokenOf(url)
+      const result = token === undefined ? null : ctx.verifyToken(token)
+      if (result === null || !result.ok) {
+        return refuseUpgrade(socket, 401, result?.ok === false ? result.code : 'NOT_AUTHENTICATED', result?.ok === false ? result.message : 'token query parameter required')
+      }
+      principal = result.principal
     }
+    holdWrites(socket)
+    // ws takes the socket's errors over synchronously, before anything can be emitted
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const c = open(ws, req, ip)
+      welcome(c, principal !== undefined)
+      if (principal !== undefined) completeAuthentication(ctx, c, principal, undefined)
+    })
   }
 
   // One set of socket listeners for every connection (ws calls them with the
@@ -118,14 +139,14 @@ export async function realtimeGateway(app: FastifyInstance, opts: GatewayOptions
     ctx.hub.remove(c, c.closingState?.code ?? code, c.closingState?.reason ?? reason.toString())
   }
 
-  function open(socket: WebSocket, request: FastifyRequest): Connection {
-    releaseUpgrade(socket)
+  /** The request is not kept: what the connection needs of it is copied out. */
+  function open(socket: WebSocket, req: IncomingMessage, ip: string): Connection {
     const c = new Connection({
       id: `${opts.instanceId}-${(++seq).toString(36)}`,
       socket,
-      ip: request.ip,
-      userAgent: request.headers['user-agent'],
-      origin: request.headers.origin,
+      ip,
+      userAgent: req.headers['user-agent'],
+      origin: req.headers.origin,
       limits: opts.limits,
       sink,
     })
@@ -151,42 +172,6 @@ export async function realtimeGateway(app: FastifyInstance, opts: GatewayOptions
     })
   }
 
-  app.get(
-    '/ws',
-    {
-      websocket: true,
-      preValidation: async (request, reply) => {
-        await admit(request, reply)
-        // a refusal must leave before @fastify/websocket destroys the socket: hold writes only once admitted
-        if (!reply.sent) holdWrites(request.raw.socket)
-      },
-    },
-    (socket, request) => {
-      welcome(open(socket, request), false)
-    },
-  )
-
-  app.get(
-    '/ws/connect',
-    {
-      websocket: true,
-      preValidation: async (request, reply) => {
-        await admit(request, reply)
-        if (reply.sent) return
-        const token = (request.query as { token?: unknown }).token
-        const result = typeof token === 'string' && token.length > 0 ? ctx.verifyToken(token) : null
-        if (result === null || !result.ok) {
-          const code = result?.ok === false ? result.code : 'NOT_AUTHENTICATED'
-          return reply.code(401).send({ statusCode: 401, code, error: 'Unauthorized', message: result?.ok === false ? result.message : 'token query parameter required' })
-        }
-        request.principal = result.principal
-        holdWrites(request.raw.socket)
-      },
-    },
-    (socket, request) => {
-      const c = open(socket, request)
-      welcome(c, true)
-      completeAuthentication(ctx, c, request.principal!, undefined)
-    },
-  )
+  const wss = app.websocketServer
+  divertUpgrades(app.server, CLIENT_PATHS, upgradeClient)
 }
