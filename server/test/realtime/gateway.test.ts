@@ -244,6 +244,26 @@ t.test('the per-IP connection rate limit refuses with 429 past its limit', async
   for (const c of open) c.close()
 })
 
+t.test('behind a trusted proxy the per-IP limit and the connection record use the forwarded client address', async (t) => {
+  const s = await startServer(t, { TRUST_PROXY: 'true', WS_MAX_CONNECTIONS_PER_IP_PER_MINUTE: '1' })
+  const via = (ip: string) => ({ headers: { 'x-forwarded-for': `${ip}, 10.0.0.1` } })
+  const first = await RawClient.open(`${s.ws}/ws/connect?token=${s.token(alice)}`, via('198.51.100.7'))
+  await first.next('auth_success')
+  t.same([...s.app.hub.connections.values()].map((c) => c.ip), ['198.51.100.7'])
+  t.equal(await refusal(RawClient.open(`${s.ws}/ws`, via('198.51.100.7'))), 429, 'the same client again is over its limit')
+  t.equal(await refusal(RawClient.open(`${s.ws}/ws`, via('203.0.113.9'))), 0, 'another client behind the same proxy is not')
+  first.close()
+})
+
+t.test('without TRUST_PROXY a forwarded address is ignored', async (t) => {
+  const s = await startServer(t, { WS_MAX_CONNECTIONS_PER_IP_PER_MINUTE: '1' })
+  const c = await RawClient.open(`${s.ws}/ws/connect?token=${s.token(alice)}`, { headers: { 'x-forwarded-for': '198.51.100.7' } })
+  await c.next('auth_success')
+  t.same([...s.app.hub.connections.values()].map((c) => c.ip), ['127.0.0.1'])
+  t.equal(await refusal(RawClient.open(`${s.ws}/ws`, { headers: { 'x-forwarded-for': '203.0.113.9' } })), 429, 'one address, whatever the header says')
+  c.close()
+})
+
 t.test('the per-user connection cap closes the extra connection with 4105', async (t) => {
   const s = await startServer(t, { MAX_CONNECTIONS_PER_USER: '2' })
   const a = await RawClient.authed(s.ws, s.token(alice))
