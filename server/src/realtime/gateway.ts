@@ -53,7 +53,7 @@ const INFO_LEVELS = new Set(['trace', 'debug', 'info'])
  * The transport adapter: the only realtime file that knows Fastify and ws.
  * `GET /ws` authenticates with an `auth` frame; `GET /ws/connect?token=` at the
  * upgrade (a bad token never gets a socket: 401). Listeners are attached
- * synchronously in the handler so no early frame is lost.
+ * synchronously in ws's upgrade callback so no early frame is lost.
  *
  * These two paths are upgraded here, not routed through Fastify as
  * @fastify/websocket routes them (it still serves the device gateway's route):
