@@ -4,13 +4,12 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { RawData, WebSocket } from 'ws'
 import type { Principal } from '../plugins/auth.ts'
-import { redactUrl } from '../redact.ts'
 import { completeAuthentication } from './authenticate.ts'
 import { Connection, type ConnectionLimits } from './connection.ts'
 import type { RealtimeContext } from './context.ts'
 import type { Dispatcher } from './dispatch.ts'
 import { IpRateLimiter } from './ip-rate-limit.ts'
-import { clientAddress, divertUpgrades, pathOf, refuseUpgrade, tokenOf } from './upgrade.ts'
+import { clientAddress, divertUpgrades, refuseUpgrade, tokenOf } from './upgrade.ts'
 
 export interface GatewayOptions {
   ctx: RealtimeContext
@@ -47,7 +46,6 @@ function holdWrites(socket: Duplex): void {
 }
 
 const CLIENT_PATHS: ReadonlySet<string> = new Set(['/ws', '/ws/connect'])
-const INFO_LEVELS = new Set(['trace', 'debug', 'info'])
 
 /**
  * The transport adapter: the only realtime file that knows Fastify and ws.
@@ -63,7 +61,7 @@ const INFO_LEVELS = new Set(['trace', 'debug', 'info'])
  * (S4 in BENCHMARKS.md), and kept the upgrade request reachable from the socket.
  * What Fastify gave them is done here: origin and per-IP checks, the client's
  * address as `request.ip` computes it, the request line in the log at `info`
- * (token redacted), 503 while shutting down, errors in the API's JSON shape.
+ * (through the app's `req` serializer: token redacted), 503 while shutting down, errors in the API's JSON shape.
  */
 export async function realtimeGateway(app: FastifyInstance, opts: GatewayOptions): Promise<void> {
   const { ctx, dispatcher } = opts
@@ -93,10 +91,11 @@ export async function realtimeGateway(app: FastifyInstance, opts: GatewayOptions
   }
 
   /** Origin, address and (on `/ws/connect`) token checks; ws validates the handshake itself. */
-  function upgradeClient(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  function upgradeClient(req: IncomingMessage, socket: Duplex, head: Buffer, path: string): void {
     const url = req.url ?? '/'
     const ip = clientAddress(req, opts.trustProxy)
-    if (INFO_LEVELS.has(ctx.log.level)) ctx.log.info({ req: { method: req.method, url: redactUrl(url), remoteAddress: ip } }, 'websocket upgrade')
+    // the app's `req` serializer redacts the token, and runs only when `info` is logged
+    ctx.log.info({ req: { method: req.method, url, ip } }, 'websocket upgrade')
     const origin = req.headers.origin
     if (opts.shuttingDown()) return refuseUpgrade(socket, 503, 'UNAVAILABLE', 'Server is shutting down')
     if (opts.allowedOrigins !== '*' && origin !== undefined && !opts.allowedOrigins.includes(origin)) {
@@ -104,7 +103,7 @@ export async function realtimeGateway(app: FastifyInstance, opts: GatewayOptions
     }
     if (!ipLimiter.take(ip)) return refuseUpgrade(socket, 429, 'RATE_LIMITED', 'Too many connection attempts from this address', { 'Retry-After': '60' })
     let principal: Principal | undefined
-    if (pathOf(url) === '/ws/connect') {
+    if (path === '/ws/connect') {
       const token = tokenOf(url)
       const result = token === undefined ? null : ctx.verifyToken(token)
       if (result === null || !result.ok) {

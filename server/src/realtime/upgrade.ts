@@ -10,17 +10,20 @@ import type { Duplex } from 'node:stream'
  */
 
 export type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void
+/** A diverted upgrade, with the path it was diverted for (the URL without its query). */
+export type DivertedUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, path: string) => void
 
 /**
  * Upgrades to `paths` go to `take`; every other upgrade goes to the listeners
  * the server had until now (@fastify/websocket's, which routes it through
  * Fastify: the device gateway). Listeners added later see every upgrade.
  */
-export function divertUpgrades(server: Server, paths: ReadonlySet<string>, take: UpgradeListener): void {
+export function divertUpgrades(server: Server, paths: ReadonlySet<string>, take: DivertedUpgrade): void {
   const routed = server.listeners('upgrade') as UpgradeListener[]
   server.removeAllListeners('upgrade')
   server.on('upgrade', function (this: Server, req: IncomingMessage, socket: Duplex, head: Buffer) {
-    if (paths.has(pathOf(req.url ?? '/'))) return take(req, socket, head)
+    const path = pathOf(req.url ?? '/')
+    if (paths.has(path)) return take(req, socket, head, path)
     for (const listener of routed) listener.call(this, req, socket, head)
   })
 }

@@ -1,13 +1,13 @@
-import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import net from 'node:net'
 import { Writable } from 'node:stream'
 import { CLOSE_CODES, PROTOCOL_VERSION } from '@switchboard/shared'
 import t from 'tap'
-import { RawClient, sleep } from '../helpers/raw-client.ts'
 import { createSigner } from 'fast-jwt'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
+import { RawClient, sleep } from '../helpers/raw-client.ts'
+import { rawUpgrade, upgradeRequest } from '../helpers/raw-upgrade.ts'
 import { TEST_SECRET, startServer } from '../helpers/server.ts'
 import { recordWrites } from '../helpers/tcp-writes.ts'
 
@@ -19,6 +19,7 @@ const refusal = (opening: Promise<RawClient>) =>
   )
 
 const alice = { sub: 'alice', tenant: 'clinic-1', roles: ['staff'] }
+const portOf = (http: string) => Number(new URL(http).port)
 
 t.test('the first frame is welcome, then an auth frame gets auth_success with identity and rooms', async (t) => {
   const s = await startServer(t)
@@ -103,14 +104,11 @@ t.test('/ws/connect answers the upgrade with 101, welcome and auth_success in on
   // count the stream writes the server's side of the connection makes (Writable's _write/_writev)
   const writes: string[] = []
   s.app.server.prependListener('upgrade', (_req: unknown, serverSide: net.Socket) => recordWrites(serverSide, writes))
-  const port = Number(new URL(s.http).port)
+  const port = portOf(s.http)
   const socket = net.connect(port, '127.0.0.1')
   t.teardown(() => socket.destroy())
   await once(socket, 'connect')
-  socket.write(
-    `GET /ws/connect?token=${s.token(alice)} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-  )
+  socket.write(upgradeRequest(`/ws/connect?token=${s.token(alice)}`))
   // the first read holds everything the server wrote in the upgrade's turn (corked: one write)
   const [first] = (await once(socket, 'data')) as [Buffer]
   const text = first.toString('latin1')
@@ -128,46 +126,21 @@ t.test('/ws/connect refuses a bad or missing token with 401 before the upgrade',
   t.equal(s.app.hub.connections.size, 0)
 })
 
-/** Sends an upgrade request on a raw TCP socket and returns the whole answer (status line, headers, body). */
-async function rawUpgrade(http: string, path: string, headers: Record<string, string> = {}, untilClose = true): Promise<{ status: number; head: string; body: string }> {
-  const socket = net.connect(Number(new URL(http).port), '127.0.0.1')
-  await once(socket, 'connect')
-  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')
-  socket.write(
-    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${extra}` +
-      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-  )
-  let text = ''
-  socket.on('data', (d: Buffer) => (text += d.toString()))
-  if (untilClose) {
-    // a refusal closes the socket; an upgrade that was accepted by mistake is cut after a while
-    const cut = setTimeout(() => socket.destroy(), 3_000)
-    await once(socket, 'close')
-    clearTimeout(cut)
-  } else {
-    // an accepted upgrade stays open: the status line is enough
-    await once(socket, 'data')
-    socket.destroy()
-  }
-  const [head = '', body = ''] = text.split('\r\n\r\n')
-  return { status: Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1] ?? 0), head, body }
-}
-
 t.test('upgrade refusals carry a JSON body with the error code', async (t) => {
   const s = await startServer(t, { ALLOWED_ORIGINS: 'https://app.example', WS_MAX_CONNECTIONS_PER_IP_PER_MINUTE: '5' })
-  const missing = await rawUpgrade(s.http, '/ws/connect')
+  const missing = await rawUpgrade(portOf(s.http), '/ws/connect')
   t.equal(missing.status, 401)
   t.match(JSON.parse(missing.body), { statusCode: 401, code: 'NOT_AUTHENTICATED' })
-  const expired = await rawUpgrade(s.http, `/ws/connect?token=${s.token(alice, -120)}`)
+  const expired = await rawUpgrade(portOf(s.http), `/ws/connect?token=${s.token(alice, -120)}`)
   t.match(JSON.parse(expired.body), { statusCode: 401, code: 'TOKEN_EXPIRED' })
-  const forged = await rawUpgrade(s.http, `/ws/connect?token=${s.token(alice)}x`)
+  const forged = await rawUpgrade(portOf(s.http), `/ws/connect?token=${s.token(alice)}x`)
   t.match(JSON.parse(forged.body), { statusCode: 401, code: 'AUTH_FAILED' })
-  const origin = await rawUpgrade(s.http, '/ws', { Origin: 'https://evil.example' })
+  const origin = await rawUpgrade(portOf(s.http), '/ws', { Origin: 'https://evil.example' })
   t.equal(origin.status, 403)
   t.match(JSON.parse(origin.body), { statusCode: 403, code: 'FORBIDDEN' })
   // three attempts counted so far (the origin check comes first); two more make five, the sixth is over the limit
-  for (let i = 0; i < 2; i++) t.equal((await rawUpgrade(s.http, '/ws/connect')).status, 401)
-  const limited = await rawUpgrade(s.http, '/ws')
+  for (let i = 0; i < 2; i++) t.equal((await rawUpgrade(portOf(s.http), '/ws/connect')).status, 401)
+  const limited = await rawUpgrade(portOf(s.http), '/ws')
   t.equal(limited.status, 429)
   t.match(limited.head, /\r\nRetry-After: 60/i)
   t.match(JSON.parse(limited.body), { statusCode: 429, code: 'RATE_LIMITED' })
@@ -176,7 +149,7 @@ t.test('upgrade refusals carry a JSON body with the error code', async (t) => {
 
 t.test('paths other than /ws and /ws/connect are not upgraded by the gateway', async (t) => {
   const s = await startServer(t)
-  const other = await rawUpgrade(s.http, `/ws/other?token=${s.token(alice)}`)
+  const other = await rawUpgrade(portOf(s.http), `/ws/other?token=${s.token(alice)}`)
   t.equal(other.status, 404)
   t.equal(s.app.hub.connections.size, 0)
   // a plain GET (no upgrade) of a client path is not found either
@@ -198,10 +171,10 @@ t.test('an upgrade that arrives while the server shuts down gets 503', async (t)
   await app.listen({ port: 0, host: '127.0.0.1' })
   const http = `http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}`
   const token = createSigner({ key: TEST_SECRET, algorithm: 'HS256' })({ ...alice, exp: Math.floor(Date.now() / 1000) + 60 })
-  t.equal((await rawUpgrade(http, `/ws/connect?token=${token}`, {}, false)).status, 101, 'upgrades before the shutdown')
+  t.equal((await rawUpgrade(portOf(http), `/ws/connect?token=${token}`, {}, false)).status, 101, 'upgrades before the shutdown')
   const closing = app.close()
   await closingStarted
-  const late = await rawUpgrade(http, `/ws/connect?token=${token}`)
+  const late = await rawUpgrade(portOf(http), `/ws/connect?token=${token}`)
   release()
   await closing
   t.equal(late.status, 503)
@@ -285,7 +258,6 @@ t.test('graceful shutdown closes sockets with 1001', async (t) => {
 
 t.test('ES256 with a public key: algorithms are pinned, an HS256 token made with the public key is refused', async (t) => {
   const { generateKeyPairSync } = await import('node:crypto')
-  const { createSigner } = await import('fast-jwt')
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   const pub = publicKey.export({ type: 'spki', format: 'pem' }).toString()
   const s = await startServer(t, { JWT_SECRET: '', JWT_ALGORITHMS: 'ES256', JWT_PUBLIC_KEY: pub })

@@ -4,6 +4,7 @@ import net from 'node:net'
 import Fastify from 'fastify'
 import t from 'tap'
 import { clientAddress, divertUpgrades, pathOf, refuseUpgrade, tokenOf } from '../../src/realtime/upgrade.ts'
+import { rawUpgrade } from '../helpers/raw-upgrade.ts'
 
 t.test('clientAddress agrees with Fastify request.ip, with and without a trusted proxy', async (t) => {
   for (const trustProxy of [false, true]) {
@@ -49,15 +50,7 @@ async function upgradeServer(t: { teardown(fn: () => unknown): void }, take: (re
   await once(server, 'listening')
   t.teardown(() => server.close())
   const port = (server.address() as net.AddressInfo).port
-  const request = async (path: string): Promise<string> => {
-    const socket = net.connect(port, '127.0.0.1')
-    await once(socket, 'connect')
-    socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`)
-    let text = ''
-    socket.on('data', (d: Buffer) => (text += d.toString()))
-    await once(socket, 'close')
-    return text
-  }
+  const request = (path: string) => rawUpgrade(port, path)
   return { routed, request }
 }
 
@@ -77,8 +70,7 @@ t.test('divertUpgrades: the client paths go to the gateway, others to the listen
 
 t.test('refuseUpgrade answers in the API error shape, with extra headers, and closes the socket', async (t) => {
   const { request } = await upgradeServer(t, (_req, socket) => refuseUpgrade(socket, 429, 'RATE_LIMITED', 'Too many', { 'Retry-After': '60' }))
-  const text = await request('/ws')
-  const [head, body] = text.split('\r\n\r\n') as [string, string]
+  const { head, body } = await request('/ws')
   t.match(head, /^HTTP\/1\.1 429 Too Many Requests\r\n/)
   t.match(head, /\r\nRetry-After: 60(\r\n|$)/)
   t.match(head, /\r\nContent-Type: application\/json; charset=utf-8/)
