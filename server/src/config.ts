@@ -36,6 +36,11 @@ export const ConfigSchema = Type.Object({
   MAX_CONNECTIONS_PER_USER: Type.Integer({ minimum: 1, default: 50, description: 'Live connections per user (tenant and sub); past it close 4105. Cluster-wide with Redis.' }),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: Type.Integer({ minimum: 1, default: 128, description: 'Named channels one connection may join.' }),
   OUTBOUND_BUFFER_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Unsent bytes allowed per connection; past it the slow consumer is closed with 4101 and counted.' }),
+  DIRECT_SOCKET_WRITES: Type.Boolean({
+    default: true,
+    description:
+      "Write a frame to the socket's descriptor in one native call when nothing is queued on it (Linux; the addon `npm install` builds, `npm run build:native` rebuilds). false, or without the addon: every write through Node's streams.",
+  }),
   ALLOWED_ORIGINS: Type.String({ default: '', description: 'Comma list of browser Origins allowed to open WebSockets (empty or `*`: any). Required in production.' }),
   PUBLISH_MAX_BYTES: Type.Integer({ minimum: 1024, default: 262_144, description: 'Largest HTTP request body (publish and the other APIs).' }),
 

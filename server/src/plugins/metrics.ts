@@ -70,6 +70,26 @@ export class Metrics implements HubMetrics {
     },
   })
 
+  /** Set by the realtime plugin: frame writes so far by the path they took (realtime/frame-writer.ts). */
+  writeCounts: () => Readonly<Record<string, number>> = () => ({})
+  readonly socketWrites = (() => {
+    const seen = new Map<string, number>()
+    const counts = () => this.writeCounts()
+    return new Counter({
+      name: 'switchboard_socket_writes_total',
+      help: 'Frame writes to client sockets with DIRECT_SOCKET_WRITES on, by path: direct (the kernel took it in one native call), partial (the rest went through the stream), stream (something was queued, or the kernel took nothing)',
+      labelNames: ['path'],
+      registers: [this.registry],
+      collect() {
+        for (const [path, n] of Object.entries(counts())) {
+          const before = seen.get(path) ?? 0
+          if (n > before) this.inc({ path }, n - before)
+          seen.set(path, n)
+        }
+      },
+    })
+  })()
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' })
   }

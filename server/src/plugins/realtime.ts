@@ -5,11 +5,13 @@ import fp from 'fastify-plugin'
 import type { Bus } from '../bus/bus.ts'
 import type { EventCatalog } from '../catalog/event-catalog.ts'
 import type { Config } from '../config.ts'
+import { loadDirectWrite } from '../native/direct-write.ts'
 import type { HistoryPolicy, HistoryStore } from '../history/history.ts'
 import { connectionStatusAnnouncer } from '../modules/live-status/connection-status.ts'
 import { Publisher } from '../modules/publish/publisher.ts'
 import type { RealtimeContext } from '../realtime/context.ts'
 import { Dispatcher } from '../realtime/dispatch.ts'
+import { FrameWriter } from '../realtime/frame-writer.ts'
 import { realtimeGateway } from '../realtime/gateway.ts'
 import { authHandler } from '../realtime/handlers/auth.ts'
 import { pingHandler, pongHandler } from '../realtime/handlers/ping.ts'
@@ -82,6 +84,9 @@ async function realtimePlugin(app: FastifyInstance, opts: RealtimePluginOptions)
   // a bus that routes by topic (Redis) follows the hub's rooms
   if (bus.interest !== undefined) hub.onRoomChange((room, active) => bus.interest!(room, active))
 
+  const writer = frameWriter(config.DIRECT_SOCKET_WRITES, ctx.log)
+  metrics.writeCounts = () => (writer.direct ? writer.counts : {})
+
   const dispatcher = new Dispatcher(ctx)
   dispatcher.register('auth', CLIENT_FRAME_SCHEMAS.auth, authHandler)
   dispatcher.register('ping', CLIENT_FRAME_SCHEMAS.ping, pingHandler)
@@ -147,6 +152,7 @@ async function realtimePlugin(app: FastifyInstance, opts: RealtimePluginOptions)
   await app.register(realtimeGateway, {
     ctx,
     dispatcher,
+    writer,
     limits: {
       outboundBufferBytes: config.OUTBOUND_BUFFER_BYTES,
       messagesPerMinute: config.WS_MAX_MESSAGES_PER_MINUTE,
@@ -168,6 +174,15 @@ async function realtimePlugin(app: FastifyInstance, opts: RealtimePluginOptions)
     await bus.close()
     await opts.history.close()
   })
+}
+
+/** Direct socket writes when asked for and the addon loads; said once at start-up when it does not. */
+function frameWriter(direct: boolean, log: FastifyInstance['log']): FrameWriter {
+  if (!direct) return new FrameWriter()
+  const loaded = loadDirectWrite()
+  if ('addon' in loaded) return new FrameWriter(loaded.addon)
+  log.warn({ reason: loaded.reason }, 'direct socket writes unavailable: every frame goes through Node streams')
+  return new FrameWriter()
 }
 
 export default fp(realtimePlugin, { name: 'switchboard-realtime', fastify: '5.x', dependencies: ['switchboard-auth', 'switchboard-metrics'] })

@@ -3,7 +3,7 @@ import { ERROR_CODES } from '@switchboard/shared'
 import type { WebSocket } from 'ws'
 import type { Principal } from '../plugins/auth.ts'
 import type { ConnectionInfo } from './connection-observer.ts'
-import { writeFrame, writeFrames, writeOwnText } from './frame-writer.ts'
+import type { FrameWriter } from './frame-writer.ts'
 import { Subscriptions } from './subscriptions.ts'
 
 export interface ConnectionLimits {
@@ -41,6 +41,8 @@ export class Connection implements ConnectionInfo {
   // they are declared, so a fan-out touches one cache line of each recipient's
   // Connection, not three.
   readonly socket: WebSocket
+  /** Writes this connection's frames (directly to the descriptor when it can: frame-writer.ts). */
+  readonly writer: FrameWriter
   /**
    * Set once the server starts closing (kept in one object made only then: an
    * idle connection carries one field for it, not four). `since` lets the sweep
@@ -83,9 +85,11 @@ export class Connection implements ConnectionInfo {
     origin: string | undefined
     limits: ConnectionLimits
     sink: ConnectionSink
+    writer: FrameWriter
   }) {
     this.id = init.id
     this.socket = init.socket
+    this.writer = init.writer
     this.ip = init.ip
     this.userAgent = init.userAgent
     this.origin = init.origin
@@ -151,8 +155,8 @@ export class Connection implements ConnectionInfo {
   /** A built frame (Buffer) or the JSON text of a frame of its own (string), written at once. */
   #writeNow(data: Buffer | string): boolean {
     try {
-      if (typeof data === 'string') writeOwnText(this.socket, data)
-      else writeFrame(this.socket, data)
+      if (typeof data === 'string') this.writer.ownText(this.socket, data)
+      else this.writer.frame(this.socket, data)
     } catch {
       this.sink.onSendError(this)
       return false
@@ -169,8 +173,8 @@ export class Connection implements ConnectionInfo {
     this.#pendingBytes = 0
     if (this.socket.readyState !== 1) return this.#dropped(pending)
     try {
-      if (Array.isArray(pending)) writeFrames(this.socket, pending)
-      else writeFrame(this.socket, pending)
+      if (Array.isArray(pending)) this.writer.frames(this.socket, pending)
+      else this.writer.frame(this.socket, pending)
     } catch {
       this.sink.onSendError(this)
     }

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net'
 import type { WebSocket } from 'ws'
+import { MAX_WRITEV_FRAMES, type DirectWriteAddon } from '../native/direct-write.ts'
 
 /**
  * Outgoing frames are built by Switchboard, not by ws: a frame is a complete
@@ -14,13 +15,128 @@ import type { WebSocket } from 'ws'
  * a busy Sender has frames queued that must go first. permessage-deflate is off
  * (plugins/realtime.ts), so frames are never compressed. A busy or unknown
  * Sender gets the payload through the public `send`.
+ *
+ * Direct writes (`DIRECT_SOCKET_WRITES`, the `direct-write.cc` addon): when
+ * nothing is queued on the socket, neither in Node's stream nor in libuv's
+ * queue, the frame goes to the kernel in one Node-API call instead of through
+ * `socket.write` (the Writable state machine, a WriteWrap and an after-write
+ * tick per write; about a tenth of a fan-out's CPU per recipient, see
+ * BENCHMARKS.md). What the kernel does not take (its buffer is full, the peer
+ * reads slowly) goes through the stream as before, which queues it, keeps the
+ * order, counts it in `bufferedAmount` for the slow-consumer guard and reports
+ * a broken connection as an error. Without the addon every write goes through
+ * the stream.
  */
 const TEXT = { binary: false } as const
 const SENDER_DEFAULT_STATE = 0
+/** The descriptor of a TCP handle (or -1: not a plain TCP socket), cached on the handle itself. */
+const FD = Symbol('switchboard.fd')
 
 interface WsInternals {
   _socket?: Socket
   _sender?: { _state?: number }
+}
+
+interface TcpHandle {
+  fd?: number
+  writeQueueSize?: number
+  [FD]?: number
+}
+
+/** Writes (one frame, or one socket's batch) by the path they took; counted only with direct writes on. */
+export interface WriteCounts {
+  /** wholly taken by the kernel in the direct call */
+  direct: number
+  /** partly taken; the rest went through the stream */
+  partial: number
+  /** through the stream: something was queued on the socket, or the kernel took nothing */
+  stream: number
+}
+
+export class FrameWriter {
+  readonly #addon: DirectWriteAddon | undefined
+  readonly counts: WriteCounts = { direct: 0, partial: 0, stream: 0 }
+
+  /** `addon`: write directly with it; undefined: every write through the socket's stream. */
+  constructor(addon?: DirectWriteAddon) {
+    this.#addon = addon
+  }
+
+  get direct(): boolean {
+    return this.#addon !== undefined
+  }
+
+  /** Writes a complete text frame (from `textFrame`), shared or not. */
+  frame(socket: WebSocket, frame: Buffer): void {
+    const tcp = idleSocket(socket)
+    if (tcp === undefined) socket.send(payloadOf(frame), TEXT)
+    else if (!this.#tryDirect(tcp, frame)) tcp.write(frame)
+  }
+
+  /** Writes complete text frames in order, in one syscall (writev) when ws's Sender is idle. */
+  frames(socket: WebSocket, frames: readonly Buffer[]): void {
+    const tcp = idleSocket(socket)
+    if (tcp === undefined) {
+      for (const frame of frames) socket.send(payloadOf(frame), TEXT)
+      return
+    }
+    if (this.#tryDirectv(tcp, frames)) return
+    tcp.cork()
+    for (const frame of frames) tcp.write(frame)
+    tcp.uncork()
+  }
+
+  /** Writes `text` as a frame of its own (replies, welcome, errors). */
+  ownText(socket: WebSocket, text: string): void {
+    const tcp = idleSocket(socket)
+    if (tcp === undefined) return void socket.send(text, TEXT)
+    const frame = textFrame(text)
+    if (!this.#tryDirect(tcp, frame)) tcp.write(frame)
+  }
+
+  /** True when `frame` is written: wholly by the kernel, or partly with its rest queued on the stream. */
+  #tryDirect(tcp: Socket, frame: Buffer): boolean {
+    const addon = this.#addon
+    if (addon === undefined) return false
+    const fd = quietFd(tcp)
+    const n = fd < 0 ? -1 : addon.write(fd, frame)
+    if (n === frame.length) {
+      this.counts.direct++
+      return true
+    }
+    if (n > 0) {
+      this.counts.partial++
+      tcp.write(frame.subarray(n))
+      return true
+    }
+    // queued ahead, the kernel's buffer is full (EAGAIN) or the connection broke: the stream queues or reports it
+    this.counts.stream++
+    return false
+  }
+
+  /** `#tryDirect` for several frames in one sendmsg. */
+  #tryDirectv(tcp: Socket, frames: readonly Buffer[]): boolean {
+    const addon = this.#addon
+    if (addon === undefined) return false
+    const fd = frames.length <= MAX_WRITEV_FRAMES ? quietFd(tcp) : -1
+    let n = fd < 0 ? -1 : addon.writev(fd, frames)
+    if (n <= 0) {
+      this.counts.stream++
+      return false
+    }
+    let i = 0
+    while (i < frames.length && n >= frames[i]!.length) n -= frames[i++]!.length
+    if (i === frames.length) {
+      this.counts.direct++
+      return true
+    }
+    this.counts.partial++
+    tcp.cork()
+    tcp.write(frames[i]!.subarray(n))
+    for (i++; i < frames.length; i++) tcp.write(frames[i]!)
+    tcp.uncork()
+    return true
+  }
 }
 
 function idleSocket(socket: WebSocket): Socket | undefined {
@@ -28,30 +144,21 @@ function idleSocket(socket: WebSocket): Socket | undefined {
   return ws._sender?._state === SENDER_DEFAULT_STATE ? ws._socket : undefined
 }
 
-/** Writes a complete text frame (from `textFrame`), shared or not. */
-export function writeFrame(socket: WebSocket, frame: Buffer): void {
-  const tcp = idleSocket(socket)
-  if (tcp !== undefined) tcp.write(frame)
-  else socket.send(payloadOf(frame), TEXT)
+/**
+ * The socket's descriptor when a write made on it now goes out in order:
+ * nothing waits in Node's stream (corked writes included) or in libuv's write
+ * queue. -1 otherwise, and for handles that are not plain TCP (TLS, pipes).
+ */
+function quietFd(tcp: Socket): number {
+  // null once the socket is destroyed: its descriptor is closed and may already be another socket's
+  const handle = (tcp as unknown as { _handle: TcpHandle | null })._handle
+  if (handle === null || tcp.writableLength !== 0 || handle.writeQueueSize !== 0) return -1
+  return (handle[FD] ??= tcpFd(handle))
 }
 
-/** Writes complete text frames in order, in one syscall (writev) when ws's Sender is idle. */
-export function writeFrames(socket: WebSocket, frames: readonly Buffer[]): void {
-  const tcp = idleSocket(socket)
-  if (tcp === undefined) {
-    for (const frame of frames) socket.send(payloadOf(frame), TEXT)
-    return
-  }
-  tcp.cork()
-  for (const frame of frames) tcp.write(frame)
-  tcp.uncork()
-}
-
-/** Writes `text` as a frame of its own (replies, welcome, errors). */
-export function writeOwnText(socket: WebSocket, text: string): void {
-  const tcp = idleSocket(socket)
-  if (tcp !== undefined) tcp.write(textFrame(text))
-  else socket.send(text, TEXT)
+function tcpFd(handle: TcpHandle): number {
+  const isTcp = (handle as { constructor?: { name?: string } }).constructor?.name === 'TCP'
+  return isTcp && typeof handle.fd === 'number' && handle.fd >= 0 ? handle.fd : -1
 }
 
 /** A complete unmasked, unfragmented text frame (RFC 6455 §5.2) holding `text`. */

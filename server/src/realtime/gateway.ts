@@ -8,6 +8,7 @@ import { completeAuthentication } from './authenticate.ts'
 import { Connection, type ConnectionLimits } from './connection.ts'
 import type { RealtimeContext } from './context.ts'
 import type { Dispatcher } from './dispatch.ts'
+import type { FrameWriter } from './frame-writer.ts'
 import { IpRateLimiter } from './ip-rate-limit.ts'
 import { clientAddress, divertUpgrades, refuseUpgrade, tokenOf } from './upgrade.ts'
 
@@ -15,6 +16,8 @@ export interface GatewayOptions {
   ctx: RealtimeContext
   dispatcher: Dispatcher
   limits: ConnectionLimits
+  /** Writes every connection's frames (one per app: direct writes on or off). */
+  writer: FrameWriter
   allowedOrigins: string[] | '*'
   connectionsPerIpPerMinute: number
   /** TRUST_PROXY: the client's address is the first X-Forwarded-For entry. */
@@ -148,6 +151,7 @@ export async function realtimeGateway(app: FastifyInstance, opts: GatewayOptions
       origin: req.headers.origin,
       limits: opts.limits,
       sink,
+      writer: opts.writer,
     })
     const tagged = socket as Tagged
     tagged[CONNECTION] = c

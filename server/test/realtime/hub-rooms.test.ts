@@ -2,11 +2,12 @@ import t from 'tap'
 import WebSocket, { WebSocketServer } from 'ws'
 import type { Principal } from '../../src/plugins/auth.ts'
 import { Connection } from '../../src/realtime/connection.ts'
+import type { FrameWriter } from '../../src/realtime/frame-writer.ts'
 import type { HubEvent, Target } from '../../src/realtime/event.ts'
 import { Hub } from '../../src/realtime/hub.ts'
 import type { RoomRef } from '../../src/realtime/rooms.ts'
 import { WriteBatch } from '../../src/realtime/write-batch.ts'
-import { recordWrites, tcpOf } from '../helpers/tcp-writes.ts'
+import { recordWrites, tcpOf, WRITERS } from '../helpers/tcp-writes.ts'
 
 const metrics = { delivered() {}, dropped() {}, sendError() {}, slowConsumer() {} }
 const limits = { outboundBufferBytes: 1 << 20, messagesPerMinute: 1000, maxInvalidFrames: 10 }
@@ -21,7 +22,7 @@ const event = (target: Target): HubEvent => ({ id: `e${++seq}`, type: 'note', ts
  * Real sockets on both ends: each server-side socket becomes a Connection in
  * the hub, each client counts the frames it receives.
  */
-async function pairs(t: { teardown(fn: () => unknown): void }, n: number) {
+async function pairs(t: { teardown(fn: () => unknown): void }, n: number, writer: () => FrameWriter = WRITERS[0]![1]) {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false })
   await new Promise((r) => wss.once('listening', r))
   const port = (wss.address() as { port: number }).port
@@ -40,16 +41,16 @@ async function pairs(t: { teardown(fn: () => unknown): void }, n: number) {
     for (const c of clients) c.ws.terminate()
     wss.close()
   })
-  const connections = serverSockets.map((socket, i) => new Connection({ id: `c${i}`, socket, ip: '127.0.0.1', userAgent: undefined, origin: undefined, limits, sink }))
+  const connections = serverSockets.map((socket, i) => new Connection({ id: `c${i}`, socket, ip: '127.0.0.1', userAgent: undefined, origin: undefined, limits, sink, writer: writer() }))
   return { clients, connections }
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 50))
 
 /** A hub on the shared write batch with `n` users u0..u(n-1), one connection each. */
-async function usersOnBatch(t: { teardown(fn: () => unknown): void }, n: number) {
+async function usersOnBatch(t: { teardown(fn: () => unknown): void }, n: number, writer: () => FrameWriter) {
   const hub = new Hub({ systemChannels: [], metrics, writes: batch })
-  const { clients, connections } = await pairs(t, n)
+  const { clients, connections } = await pairs(t, n, writer)
   connections.forEach((c, i) => {
     hub.add(c)
     c.principal = principal(`u${i}`)
@@ -156,36 +157,38 @@ t.test('hasAudience says whether an event would find anyone here, system channel
   t.equal(hub.hasAudience(dashboard), false)
 })
 
-t.test('events of one turn: the first is written at once, the later ones share one write per socket at the end of the turn', async (t) => {
-  const { hub, clients, connections } = await usersOnBatch(t, 16)
-  // the TCP writes of one member's socket
-  const writes: string[] = []
-  recordWrites(tcpOf(connections[0]!.socket), writes)
+for (const [mode, writer] of WRITERS) {
+  t.test(`events of one turn: the first is written at once, the later ones share one write per socket at the end of the turn (${mode})`, async (t) => {
+    const { hub, clients, connections } = await usersOnBatch(t, 16, writer)
+    // the TCP writes of one member's socket
+    const writes: string[] = []
+    recordWrites(tcpOf(connections[0]!.socket), writes)
 
-  const sent = [1, 2, 3].map(() => event({ kind: 'tenant', tenant: 'acme' }))
-  t.same(sent.map((e) => hub.deliver(e)), [16, 16, 16])
-  t.same(writes, ['write'], 'the first broadcast is written during the turn, the others wait')
-  await new Promise((r) => setImmediate(r))
-  t.same(writes, ['write', 'writev'], 'the other two leave together')
-  await settle()
-  for (const c of clients) t.same(c.frames.map((f) => f.id), sent.map((e) => e.id))
-  // the next turn starts over: its first event, to one socket, is written at once
-  hub.deliver(event({ kind: 'user', tenant: 'acme', user: 'u0' }))
-  t.same(writes, ['write', 'writev', 'write'])
-  await settle()
-})
+    const sent = [1, 2, 3].map(() => event({ kind: 'tenant', tenant: 'acme' }))
+    t.same(sent.map((e) => hub.deliver(e)), [16, 16, 16])
+    t.same(writes, ['write'], 'the first broadcast is written during the turn, the others wait')
+    await new Promise((r) => setImmediate(r))
+    t.same(writes, ['write', 'writev'], 'the other two leave together')
+    await settle()
+    for (const c of clients) t.same(c.frames.map((f) => f.id), sent.map((e) => e.id))
+    // the next turn starts over: its first event, to one socket, is written at once
+    hub.deliver(event({ kind: 'user', tenant: 'acme', user: 'u0' }))
+    t.same(writes, ['write', 'writev', 'write'])
+    await settle()
+  })
 
-t.test('pushes to one socket queue too once the turn has pushed: a burst of small rooms is written at the end of the turn', async (t) => {
-  const { hub, clients, connections } = await usersOnBatch(t, 3)
-  const writes: string[] = []
-  connections.forEach((c, i) => recordWrites(tcpOf(c.socket), writes, `u${i} `))
-  // one event per user, u2 twice: as personal channels get them under load
-  const sent = ['u0', 'u1', 'u2', 'u2'].map((user) => event({ kind: 'user', tenant: 'acme', user }))
-  t.same(sent.map((e) => hub.deliver(e)), [1, 1, 1, 1])
-  t.same(writes, ['u0 write'], 'only the first event of the turn is written during it')
-  t.ok(batch.written(), 'a flush is scheduled for the rest')
-  await new Promise((r) => setImmediate(r))
-  t.same(writes.slice(1).sort(), ['u1 write', 'u2 writev'], 'then one write per socket, u2\'s two frames in one')
-  await settle()
-  t.same(clients.map((c) => c.frames.map((f) => f.id)), [[sent[0]!.id], [sent[1]!.id], [sent[2]!.id, sent[3]!.id]], 'each got its own, in order')
-})
+  t.test(`pushes to one socket queue too once the turn has pushed: a burst of small rooms is written at the end of the turn (${mode})`, async (t) => {
+    const { hub, clients, connections } = await usersOnBatch(t, 3, writer)
+    const writes: string[] = []
+    connections.forEach((c, i) => recordWrites(tcpOf(c.socket), writes, `u${i} `))
+    // one event per user, u2 twice: as personal channels get them under load
+    const sent = ['u0', 'u1', 'u2', 'u2'].map((user) => event({ kind: 'user', tenant: 'acme', user }))
+    t.same(sent.map((e) => hub.deliver(e)), [1, 1, 1, 1])
+    t.same(writes, ['u0 write'], 'only the first event of the turn is written during it')
+    t.ok(batch.written(), 'a flush is scheduled for the rest')
+    await new Promise((r) => setImmediate(r))
+    t.same(writes.slice(1).sort(), ['u1 write', 'u2 writev'], 'then one write per socket, u2\'s two frames in one')
+    await settle()
+    t.same(clients.map((c) => c.frames.map((f) => f.id)), [[sent[0]!.id], [sent[1]!.id], [sent[2]!.id, sent[3]!.id]], 'each got its own, in order')
+  })
+}

@@ -1,0 +1,36 @@
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { buildAddon, type BuildResult } from './build-addon.ts'
+
+/** The addon of `direct-write.cc`: bytes the kernel took, or -errno (EAGAIN: its buffer is full). */
+export interface DirectWriteAddon {
+  write(fd: number, frame: Buffer): number
+  /** At most `MAX_WRITEV_FRAMES` frames. */
+  writev(fd: number, frames: readonly Buffer[]): number
+}
+
+export const MAX_WRITEV_FRAMES = 64
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const SOURCE = path.join(here, 'direct-write.cc')
+export const DIRECT_WRITE_ADDON = path.join(here, 'build', 'direct-write.node')
+
+/** Builds the addon (install time: `npm run build:native`) when missing or older than its source. */
+export function buildDirectWrite(): BuildResult {
+  // MSG_NOSIGNAL and MSG_DONTWAIT per call are Linux's
+  if (process.platform !== 'linux') return { error: `Linux only (this is ${process.platform})` }
+  return buildAddon(SOURCE, DIRECT_WRITE_ADDON)
+}
+
+/** Loads the built addon; never builds (a server start does not run a compiler). */
+export function loadDirectWrite(): { addon: DirectWriteAddon } | { reason: string } {
+  if (process.platform !== 'linux') return { reason: `Linux only (this is ${process.platform})` }
+  if (!existsSync(DIRECT_WRITE_ADDON)) return { reason: 'the native addon is not built (npm run build:native)' }
+  try {
+    return { addon: createRequire(import.meta.url)(DIRECT_WRITE_ADDON) as DirectWriteAddon }
+  } catch (err) {
+    return { reason: `the native addon does not load: ${(err as Error).message}` }
+  }
+}
