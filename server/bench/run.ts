@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -177,7 +177,7 @@ async function main(options: BenchOptions): Promise<number> {
       // not a git checkout
     }
   }
-  console.log(`Switchboard from: ${commit}\n`)
+  console.log(`Switchboard from: ${commit}; socket writes: ${socketWrites(switchboardRoot ?? PROJECT_ROOT)}\n`)
   let receiverPath: string | undefined
   if (options.receiver === 'native') {
     const built = buildNativeReceiver()
@@ -244,4 +244,12 @@ if (options === 'help') {
       process.exit(err instanceof UsageError ? 2 : 1)
     },
   )
+}
+
+/** How the Switchboard under test writes frames (realtime/frame-writer.ts): runs with and without direct writes differ. */
+function socketWrites(root: string): string {
+  if (process.env.DIRECT_SOCKET_WRITES === 'false') return 'through Node streams (DIRECT_SOCKET_WRITES=false)'
+  if (!existsSync(path.join(root, 'server/src/native/direct-write.cc'))) return 'through Node streams (a commit before direct writes)'
+  if (!existsSync(path.join(root, 'server/src/native/build/direct-write.node'))) return 'through Node streams (the addon is not built: npm run build:native)'
+  return 'direct (native addon)'
 }

@@ -8,12 +8,20 @@ import path from 'node:path'
  * tree, so a benchmark is not disturbed by edits in progress and its figures
  * belong to a known commit. The snapshot is `git archive <ref> server shared`
  * extracted to a temporary directory, with a node_modules of symlinks to the
- * project's (the workspace links point into the snapshot itself).
+ * project's (the workspace links point into the snapshot itself). A commit
+ * with the direct-write addon gets it built from its own source, as
+ * `npm install` would have (the build output is not in git).
  */
 export function prepareSnapshot(repoRoot: string, ref: string): { root: string; commit: string } {
   const commit = execFileSync('git', ['-C', repoRoot, 'rev-parse', '--verify', `${ref}^{commit}`], { encoding: 'utf8' }).trim()
   const root = path.join(tmpdir(), `switchboard-bench-${commit.slice(0, 12)}`)
-  if (existsSync(path.join(root, 'server/src/main.ts'))) return { root, commit }
+  if (!existsSync(path.join(root, 'server/src/main.ts'))) extract(repoRoot, commit, root)
+  const buildNative = path.join(root, 'server/src/cli/build-native.ts')
+  if (existsSync(buildNative)) execFileSync(process.execPath, [buildNative], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
+  return { root, commit }
+}
+
+function extract(repoRoot: string, commit: string, root: string): void {
   mkdirSync(root, { recursive: true })
   const tar = execFileSync('git', ['-C', repoRoot, 'archive', '--format=tar', commit, 'package.json', 'server', 'shared'], {
     maxBuffer: 512 * 2 ** 20,
@@ -27,5 +35,4 @@ export function prepareSnapshot(repoRoot: string, ref: string): { root: string; 
   }
   mkdirSync(path.join(modules, '@switchboard'))
   for (const ws of ['server', 'shared']) symlinkSync(`../../${ws}`, path.join(modules, '@switchboard', ws))
-  return { root, commit }
 }
