@@ -3,7 +3,7 @@ import { ERROR_CODES } from '@switchboard/shared'
 import type { WebSocket } from 'ws'
 import type { Principal } from '../plugins/auth.ts'
 import type { ConnectionInfo } from './connection-observer.ts'
-import type { FrameWriter } from './frame-writer.ts'
+import { type FrameWriter, WS_PING_FRAME } from './frame-writer.ts'
 import { Subscriptions } from './subscriptions.ts'
 
 export interface ConnectionLimits {
@@ -128,18 +128,32 @@ export class Connection implements ConnectionInfo {
    */
   sendFrame(frame: Buffer, queue = false): boolean {
     if (!this.#mayWrite(frame.length)) return false
+    if (!queue && this.#pending === undefined) return this.#writeNow(frame)
+    this.#enqueue(frame)
+    this.messagesOut++
+    // a long replay or large frames go out as they accumulate, not all at the end of the turn
+    if (this.#pendingBytes >= FLUSH_AT_BYTES) this.flushPending()
+    return true
+  }
+
+  /**
+   * The heartbeat's application ping and a WebSocket ping, queued together:
+   * they leave in one write at the end of the turn (two writes per connection
+   * per interval before). The WebSocket ping is a control frame, not a
+   * message: it is not counted in `messagesOut`, nor as dropped.
+   */
+  ping(appPing: Buffer): void {
+    if (this.sendFrame(appPing, true)) this.#enqueue(WS_PING_FRAME)
+  }
+
+  #enqueue(frame: Buffer): void {
     const pending = this.#pending
     if (pending === undefined) {
-      if (!queue) return this.#writeNow(frame)
       this.#pending = frame
       this.sink.flushLater(this)
     } else if (Array.isArray(pending)) pending.push(frame)
     else this.#pending = [pending, frame]
     this.#pendingBytes += frame.length
-    this.messagesOut++
-    // a long replay or large frames go out as they accumulate, not all at the end of the turn
-    if (this.#pendingBytes >= FLUSH_AT_BYTES) this.flushPending()
-    return true
   }
 
   /** A frame for this connection alone (a reply, welcome, error), written now, after anything queued. */
@@ -191,7 +205,9 @@ export class Connection implements ConnectionInfo {
   }
 
   #dropped(pending: Buffer | Buffer[]): void {
-    const n = Array.isArray(pending) ? pending.length : 1
+    const frames = Array.isArray(pending) ? pending : [pending]
+    let n = 0
+    for (const frame of frames) if (frame !== WS_PING_FRAME) n++
     this.messagesOut -= n
     this.sink.onDropped(this, n)
   }

@@ -66,18 +66,18 @@ export class FrameWriter {
     return this.#addon !== undefined
   }
 
-  /** Writes a complete text frame (from `textFrame`), shared or not. */
+  /** Writes a complete text frame (from `textFrame`, or `WS_PING_FRAME`), shared or not. */
   frame(socket: WebSocket, frame: Buffer): void {
     const tcp = idleSocket(socket)
-    if (tcp === undefined) socket.send(payloadOf(frame), TEXT)
+    if (tcp === undefined) throughWs(socket, frame)
     else if (!this.#tryDirect(tcp, frame)) tcp.write(frame)
   }
 
-  /** Writes complete text frames in order, in one syscall (writev) when ws's Sender is idle. */
+  /** Writes complete frames in order, in one syscall (writev) when ws's Sender is idle. */
   frames(socket: WebSocket, frames: readonly Buffer[]): void {
     const tcp = idleSocket(socket)
     if (tcp === undefined) {
-      for (const frame of frames) socket.send(payloadOf(frame), TEXT)
+      for (const frame of frames) throughWs(socket, frame)
       return
     }
     if (this.#tryDirectv(tcp, frames)) return
@@ -137,6 +137,18 @@ export class FrameWriter {
     tcp.uncork()
     return true
   }
+}
+
+/**
+ * A WebSocket ping (RFC 6455 §5.5.2: FIN + opcode 9, no payload, unmasked): the heartbeat queues it
+ * behind its application ping so that the two leave in one write (connection.ts `ping`).
+ */
+export const WS_PING_FRAME = Buffer.from([0x89, 0x00])
+
+/** A frame handed to a busy ws Sender, which frames it again: the payload of a text frame, or a ping. */
+function throughWs(socket: WebSocket, frame: Buffer): void {
+  if (frame === WS_PING_FRAME) socket.ping()
+  else socket.send(payloadOf(frame), TEXT)
 }
 
 function idleSocket(socket: WebSocket): Socket | undefined {

@@ -13,7 +13,7 @@ export interface HeartbeatOptions {
  * deadlines and token expiry, and runs the heartbeat for one slice of the
  * connections: a connection that has not shown life since its previous ping
  * (a pong, a WebSocket pong or any frame) is closed with 4102, the others get
- * an application ping and a WebSocket ping. Each connection is pinged once
+ * an application ping and a WebSocket ping (one write). Each connection is pinged once
  * every `intervalMs`, in the tick of its slot (`Connection.heartbeatSlot`),
  * so the pings, and the pongs they bring back, are spread over the interval:
  * pinging every connection in one tick costs two writes per connection in one
@@ -87,12 +87,8 @@ export class Heartbeat {
         continue
       }
       c.alive = false
-      c.sendFrame((ping ??= this.#pingFrame()), true)
-      try {
-        c.socket.ping()
-      } catch {
-        // socket already closing; its close event cleans up
-      }
+      // the application ping and a WebSocket ping, in one write at the end of the turn
+      c.ping((ping ??= this.#pingFrame()))
     }
   }
 }

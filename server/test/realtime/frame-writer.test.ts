@@ -1,6 +1,6 @@
 import t from 'tap'
 import WebSocket, { WebSocketServer } from 'ws'
-import { payloadOf, textFrame } from '../../src/realtime/frame-writer.ts'
+import { payloadOf, textFrame, WS_PING_FRAME } from '../../src/realtime/frame-writer.ts'
 import { WRITERS } from '../helpers/tcp-writes.ts'
 
 for (const [mode, writer] of WRITERS) {
@@ -48,11 +48,15 @@ for (const [mode, writer] of WRITERS) {
     client.on('message', (d) => received.push(String(d)))
     const socket = await new Promise<WebSocket>((resolve) => wss.once('connection', resolve))
     // a Blob makes ws's Sender busy until its bytes are read: what follows must queue behind it
+    let pinged = 0
+    client.on('ping', () => void pinged++)
     socket.send(new Blob(['first']))
     w.frame(socket, textFrame('second'))
-    w.ownText(socket, 'third')
-    while (received.length < 3) await new Promise((r) => setTimeout(r, 10))
-    t.same(received, ['first', 'second', 'third'])
+    w.frames(socket, [textFrame('third'), WS_PING_FRAME])
+    w.ownText(socket, 'fourth')
+    while (received.length < 4) await new Promise((r) => setTimeout(r, 10))
+    t.same(received, ['first', 'second', 'third', 'fourth'])
+    t.equal(pinged, 1, 'the WebSocket ping went through ws as a ping')
     client.close()
   })
 

@@ -20,6 +20,8 @@ async function pair(t: { teardown(fn: () => unknown): void }, writer: () => Fram
   const client = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false })
   const frames: string[] = []
   client.on('message', (data) => frames.push(String(data)))
+  const pings = { n: 0 }
+  client.on('ping', () => void pings.n++)
   const closed = new Promise<number>((resolve) => client.once('close', (code) => resolve(code)))
   await new Promise((r) => client.once('open', r))
   const socket = await accepted
@@ -43,7 +45,7 @@ async function pair(t: { teardown(fn: () => unknown): void }, writer: () => Fram
     for (let i = 0; i < 200 && frames.length < n; i++) await new Promise((r) => setTimeout(r, 5))
     return frames
   }
-  return { connection, writes, told, frames, receive, closed }
+  return { connection, writes, told, frames, pings, receive, closed }
 }
 
 const turn = () => new Promise((r) => setImmediate(r))
@@ -92,6 +94,27 @@ for (const [mode, writer] of WRITERS) {
     t.equal(p.told.dropped, 2, 'the sink is told how many')
     t.equal(p.connection.messagesOut, 0, 'they are not counted as sent')
     t.same(p.writes, [])
+  })
+
+  t.test(`a heartbeat: the application ping and a WebSocket ping leave in one write, as one message (${mode})`, async (t) => {
+    const p = await pair(t, writer)
+    p.connection.ping(textFrame('{"type":"ping","ts":1}'))
+    t.same(p.writes, [], 'queued for the end of the turn')
+    t.equal(p.connection.messagesOut, 1, 'the WebSocket ping is not a message')
+    await turn()
+    t.same(p.writes, ['writev'], 'one write for both')
+    t.same(await p.receive(1), ['{"type":"ping","ts":1}'])
+    for (let i = 0; i < 100 && p.pings.n === 0; i++) await new Promise((r) => setTimeout(r, 5))
+    t.equal(p.pings.n, 1, 'the client got a WebSocket ping')
+  })
+
+  t.test(`a heartbeat queued for a connection terminated in the same turn is one dropped message (${mode})`, async (t) => {
+    const p = await pair(t, writer)
+    p.connection.ping(textFrame('{"type":"ping","ts":1}'))
+    p.connection.terminate()
+    await turn()
+    t.equal(p.told.dropped, 1)
+    t.equal(p.connection.messagesOut, 0)
   })
 
   t.test(`queued bytes count towards the outbound limit (${mode})`, async (t) => {
