@@ -2,7 +2,7 @@
 // stream, request object or callback in between: what libuv's uv_try_write
 // does when a stream has nothing queued, minus the JavaScript around it
 // (Writable state, a WriteWrap per write, the after-write tick). The caller
-// (realtime/direct-write.ts) only comes here when nothing is queued on the
+// (realtime/frame-writer.ts) only comes here when nothing is queued on the
 // socket, and writes whatever the kernel did not take through the stream.
 //
 // Both functions return the bytes the kernel took (possibly fewer than given)
@@ -11,7 +11,6 @@
 #include <node_api.h>
 
 #include <cerrno>
-#include <climits>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
