@@ -24,12 +24,12 @@ export function buildDirectWrite(): BuildResult {
   return buildAddon(SOURCE, DIRECT_WRITE_ADDON)
 }
 
-/** Loads the built addon; never builds (a server start does not run a compiler). */
-export function loadDirectWrite(): { addon: DirectWriteAddon } | { reason: string } {
+/** Loads the built addon (`file`: another build, for tests); never builds (a server start does not run a compiler). */
+export function loadDirectWrite(file = DIRECT_WRITE_ADDON): { addon: DirectWriteAddon } | { reason: string } {
   if (process.platform !== 'linux') return { reason: `Linux only (this is ${process.platform})` }
-  if (!existsSync(DIRECT_WRITE_ADDON)) return { reason: 'the native addon is not built (npm run build:native)' }
+  if (!existsSync(file)) return { reason: 'the native addon is not built (npm run build:native)' }
   try {
-    return { addon: createRequire(import.meta.url)(DIRECT_WRITE_ADDON) as DirectWriteAddon }
+    return { addon: createRequire(import.meta.url)(file) as DirectWriteAddon }
   } catch (err) {
     return { reason: `the native addon does not load: ${(err as Error).message}` }
   }

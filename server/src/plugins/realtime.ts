@@ -176,12 +176,15 @@ async function realtimePlugin(app: FastifyInstance, opts: RealtimePluginOptions)
   })
 }
 
-/** Direct socket writes when asked for and the addon loads; said once at start-up when it does not. */
+/**
+ * Direct socket writes when asked for and the addon loads; said once at start-up when it does not
+ * (a warning on Linux, where it should be there; off Linux it never is, which is no news).
+ */
 function frameWriter(direct: boolean, log: FastifyInstance['log']): FrameWriter {
   if (!direct) return new FrameWriter()
   const loaded = loadDirectWrite()
   if ('addon' in loaded) return new FrameWriter(loaded.addon)
-  log.warn({ reason: loaded.reason }, 'direct socket writes unavailable: every frame goes through Node streams')
+  log[process.platform === 'linux' ? 'warn' : 'info']({ reason: loaded.reason }, 'direct socket writes unavailable: every frame goes through Node streams')
   return new FrameWriter()
 }
 

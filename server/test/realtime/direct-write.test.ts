@@ -1,9 +1,11 @@
 import { once } from 'node:events'
 import { createServer } from 'node:http'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import t, { type Test } from 'tap'
 import WebSocket, { WebSocketServer } from 'ws'
+import { loadDirectWrite } from '../../src/native/direct-write.ts'
 import { FrameWriter, textFrame } from '../../src/realtime/frame-writer.ts'
 import { RawClient } from '../helpers/raw-client.ts'
 import { publish, startServer } from '../helpers/server.ts'
@@ -196,4 +198,14 @@ t.test('the server writes directly by default, and /metrics counts the writes by
 t.test('DIRECT_SOCKET_WRITES=false: every write through the stream, none counted', async (t) => {
   const off = await deliveredTo(t, { DIRECT_SOCKET_WRITES: 'false' })
   t.same(off, { direct: NaN, stream: NaN }, 'no write path counted')
+})
+
+t.test('an addon that is missing or does not load is a reason, not a crash: the server writes through streams', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sb-addon-'))
+  const missing = loadDirectWrite(path.join(dir, 'direct-write.node'))
+  t.match(missing, { reason: /not built \(npm run build:native\)/ })
+  const garbage = path.join(dir, 'garbage.node')
+  writeFileSync(garbage, 'not a shared object')
+  t.match(loadDirectWrite(garbage), { reason: /does not load/ })
+  t.ok('addon' in loadDirectWrite(), 'the built one loads')
 })
