@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { DIRECT_WRITE_ADDON, DIRECT_WRITE_SOURCE } from '../src/native/direct-write.ts'
 import type { Contender, ContenderId } from './contenders/contender.ts'
 import { CONTENDER_LABELS, ContenderUnavailable } from './contenders/contender.ts'
 import { startContender } from './contenders/registry.ts'
@@ -249,7 +250,9 @@ if (options === 'help') {
 /** How the Switchboard under test writes frames (realtime/frame-writer.ts): runs with and without direct writes differ. */
 function socketWrites(root: string): string {
   if (process.env.DIRECT_SOCKET_WRITES === 'false') return 'through Node streams (DIRECT_SOCKET_WRITES=false)'
-  if (!existsSync(path.join(root, 'server/src/native/direct-write.cc'))) return 'through Node streams (a commit before direct writes)'
-  if (!existsSync(path.join(root, 'server/src/native/build/direct-write.node'))) return 'through Node streams (the addon is not built: npm run build:native)'
+  // the same file under the root of the Switchboard under test (a snapshot's, or this checkout's)
+  const at = (file: string) => path.join(root, path.relative(PROJECT_ROOT, file))
+  if (!existsSync(at(DIRECT_WRITE_SOURCE))) return 'through Node streams (a commit before direct writes)'
+  if (!existsSync(at(DIRECT_WRITE_ADDON))) return 'through Node streams (the addon is not built: npm run build:native)'
   return 'direct (native addon)'
 }

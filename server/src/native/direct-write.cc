@@ -45,7 +45,7 @@ napi_value Write(napi_env env, napi_callback_info info) {
   return Result(env, n);
 }
 
-// writev(fd: number, frames: Buffer[]): number (at most 64 frames)
+// writev(fd: number, frames: Buffer[]): number (at most kMaxIov frames, exported as maxFrames)
 napi_value Writev(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -54,7 +54,7 @@ napi_value Writev(napi_env env, napi_callback_info info) {
   uint32_t count;
   if (napi_get_value_int32(env, argv[0], &fd) != napi_ok) return Throw(env, "fd must be a number");
   if (napi_get_array_length(env, argv[1], &count) != napi_ok) return Throw(env, "frames must be an array");
-  if (count > kMaxIov) return Throw(env, "at most 64 frames");
+  if (count > kMaxIov) return Throw(env, "more frames than maxFrames");
   iovec iov[kMaxIov];
   for (uint32_t i = 0; i < count; i++) {
     napi_value item;
@@ -74,10 +74,13 @@ napi_value Writev(napi_env env, napi_callback_info info) {
 }  // namespace
 
 NAPI_MODULE_INIT() {
+  napi_value max_frames;
+  napi_create_uint32(env, kMaxIov, &max_frames);
   napi_property_descriptor props[] = {
       {"write", nullptr, Write, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"writev", nullptr, Writev, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxFrames", nullptr, nullptr, nullptr, nullptr, max_frames, napi_enumerable, nullptr},
   };
-  napi_define_properties(env, exports, 2, props);
+  napi_define_properties(env, exports, 3, props);
   return exports;
 }

@@ -85,7 +85,7 @@ async function realtimePlugin(app: FastifyInstance, opts: RealtimePluginOptions)
   if (bus.interest !== undefined) hub.onRoomChange((room, active) => bus.interest!(room, active))
 
   const writer = frameWriter(config.DIRECT_SOCKET_WRITES, ctx.log)
-  metrics.writeCounts = () => (writer.direct ? writer.counts : {})
+  metrics.writeCounts = () => writer.counts
 
   const dispatcher = new Dispatcher(ctx)
   dispatcher.register('auth', CLIENT_FRAME_SCHEMAS.auth, authHandler)

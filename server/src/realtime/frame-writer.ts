@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net'
 import type { WebSocket } from 'ws'
-import { MAX_WRITEV_FRAMES, type DirectWriteAddon } from '../native/direct-write.ts'
+import type { DirectWriteAddon } from '../native/direct-write.ts'
 
 /**
  * Outgoing frames are built by Switchboard, not by ws: a frame is a complete
@@ -43,8 +43,8 @@ interface TcpHandle {
   [FD]?: number
 }
 
-/** Writes (one frame, or one socket's batch) by the path they took; counted only with direct writes on. */
-export interface WriteCounts {
+/** Writes (one frame, or one socket's batch) by the path they took; nothing is counted with direct writes off. */
+export type WriteCounts = {
   /** wholly taken by the kernel in the direct call */
   direct: number
   /** partly taken; the rest went through the stream */
@@ -55,15 +55,14 @@ export interface WriteCounts {
 
 export class FrameWriter {
   readonly #addon: DirectWriteAddon | undefined
+  /** The most frames one direct `writev` takes (the addon's limit). */
+  readonly #maxFrames: number
   readonly counts: WriteCounts = { direct: 0, partial: 0, stream: 0 }
 
   /** `addon`: write directly with it; undefined: every write through the socket's stream. */
   constructor(addon?: DirectWriteAddon) {
     this.#addon = addon
-  }
-
-  get direct(): boolean {
-    return this.#addon !== undefined
+    this.#maxFrames = addon?.maxFrames ?? 0
   }
 
   /** Writes a complete text frame (from `textFrame`, or `WS_PING_FRAME`), shared or not. */
@@ -118,7 +117,7 @@ export class FrameWriter {
   #tryDirectv(tcp: Socket, frames: readonly Buffer[]): boolean {
     const addon = this.#addon
     if (addon === undefined) return false
-    const fd = frames.length <= MAX_WRITEV_FRAMES ? quietFd(tcp) : -1
+    const fd = frames.length <= this.#maxFrames ? quietFd(tcp) : -1
     let n = fd < 0 ? -1 : addon.writev(fd, frames)
     if (n <= 0) {
       this.counts.stream++

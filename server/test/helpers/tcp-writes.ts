@@ -46,6 +46,7 @@ export function recordingAddon(addon = directWriteAddon()): DirectWriteAddon {
   return {
     write: (fd, frame) => note(fd, 'write', addon.write(fd, frame)),
     writev: (fd, frames) => note(fd, 'writev', addon.writev(fd, frames)),
+    maxFrames: addon.maxFrames,
   }
 }
 
