@@ -19,7 +19,7 @@ export function completeAuthentication(ctx: RealtimeContext, c: Connection, prin
     c.close(CLOSE_CODES.TOO_MANY_CONNECTIONS, 'too many connections for this user')
     return
   }
-  c.principal = principal
+  ctx.hub.setPrincipal(c, principal)
   c.authenticatedAt = Date.now()
   ctx.hub.joinIdentityRooms(c)
   ctx.hub.notify('authenticated', c)

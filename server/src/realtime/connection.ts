@@ -20,6 +20,8 @@ export interface ConnectionSink {
   onDropped(connection: Connection, frames: number): void
   /** The connection holds frames to write at the end of this turn (write-batch.ts). */
   flushLater(connection: Connection): void
+  /** The server began closing the connection (the heartbeat cuts a peer that does not finish the handshake). */
+  onClosing(connection: Connection): void
 }
 
 /** Queued bytes past which a connection writes its queue at once (one write, then queues again). */
@@ -70,6 +72,9 @@ export class Connection implements ConnectionInfo {
   alive = true
   /** Which slice of the heartbeat pings this connection (heartbeat.ts): consecutive connections fall in different slices. */
   readonly heartbeatSlot = (connectionSeq = (connectionSeq + 1) & 0x3fffffff)
+  /** Neighbours in the list of the heartbeat slice this connection belongs to (heartbeat.ts; no Set entry per connection). */
+  slotPrev: Connection | undefined = undefined
+  slotNext: Connection | undefined = undefined
   messagesIn = 0
   invalidFrames = 0
   errorSeq = 0
@@ -240,6 +245,7 @@ export class Connection implements ConnectionInfo {
     // this turn's frames leave before the close frame
     this.flushPending()
     this.closingState = { since: Date.now(), code, reason }
+    this.sink.onClosing(this)
     try {
       this.socket.close(code, reason)
     } catch {
@@ -248,7 +254,10 @@ export class Connection implements ConnectionInfo {
   }
 
   terminate(): void {
-    this.closingState ??= { since: Date.now(), code: undefined, reason: undefined }
+    if (this.closingState === undefined) {
+      this.closingState = { since: Date.now(), code: undefined, reason: undefined }
+      this.sink.onClosing(this)
+    }
     const pending = this.#pending
     this.#pending = undefined
     this.#pendingBytes = 0

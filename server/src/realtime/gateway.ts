@@ -91,6 +91,9 @@ export async function realtimeGateway(app: FastifyInstance, opts: GatewayOptions
     flushLater(c: Connection) {
       ctx.writes.add(c)
     },
+    onClosing(c: Connection) {
+      ctx.hub.closing(c)
+    },
   }
 
   /** Origin, address and (on `/ws/connect`) token checks; ws validates the handshake itself. */

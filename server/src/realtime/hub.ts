@@ -30,6 +30,17 @@ export interface HubMetrics {
 }
 
 /**
+ * Told of every change after which a connection may fall due: the heartbeat
+ * (heartbeat.ts) keeps its indexes with it instead of walking every connection.
+ */
+export interface ConnectionTimers {
+  added(connection: Connection): void
+  removed(connection: Connection): void
+  /** Its principal was set or replaced, or its close began. */
+  changed(connection: Connection): void
+}
+
+/**
  * The local index: which connections are in which room, and delivery to them.
  * Knows nothing of Fastify, ws servers, Redis or the database.
  */
@@ -66,11 +77,17 @@ export class Hub {
 
   /** Decides which broadcasts queue their frames for the end of the turn (none without it). */
   readonly #writes: WriteBatch | undefined
+  #timers: ConnectionTimers | undefined
 
   constructor(opts: { systemChannels: Iterable<string>; metrics: HubMetrics; writes?: WriteBatch }) {
     this.#systemChannels = new Set(opts.systemChannels)
     this.#metrics = opts.metrics
     this.#writes = opts.writes
+  }
+
+  /** The heartbeat, told of connections added, removed and changed (one; set before the first connection). */
+  setTimers(timers: ConnectionTimers): void {
+    this.#timers = timers
   }
 
   addObserver(observer: ConnectionObserver): void {
@@ -118,7 +135,19 @@ export class Hub {
 
   add(connection: Connection): void {
     this.connections.set(connection.id, connection)
+    this.#timers?.added(connection)
     this.notify('opened', connection)
+  }
+
+  /** Sets or replaces who the connection is (its token's expiry is the heartbeat's to watch). */
+  setPrincipal(connection: Connection, principal: Principal): void {
+    connection.principal = principal
+    this.#timers?.changed(connection)
+  }
+
+  /** The connection began closing (`ConnectionSink.onClosing`). */
+  closing(connection: Connection): void {
+    this.#timers?.changed(connection)
   }
 
   /** Joins the automatic rooms: tenant, user, one per role. */
@@ -158,6 +187,7 @@ export class Hub {
 
   remove(connection: Connection, code: number, reason: string): void {
     if (!this.connections.delete(connection.id)) return
+    this.#timers?.removed(connection)
     this.#leaveAll(connection)
     this.notify('closed', connection, code, reason)
   }
@@ -169,7 +199,7 @@ export class Hub {
    */
   rebind(connection: Connection, next: Principal, keep: (channel: string) => boolean): string[] {
     this.#leaveAll(connection)
-    connection.principal = next
+    this.setPrincipal(connection, next)
     this.joinIdentityRooms(connection)
     const dropped: string[] = []
     for (const channel of connection.subscriptionState.channels()) {

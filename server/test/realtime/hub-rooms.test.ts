@@ -12,7 +12,7 @@ import { recordWrites, tcpOf, WRITERS } from '../helpers/tcp-writes.ts'
 const metrics = { delivered() {}, dropped() {}, sendError() {}, slowConsumer() {} }
 const limits = { outboundBufferBytes: 1 << 20, messagesPerMinute: 1000, maxInvalidFrames: 10 }
 const batch = new WriteBatch()
-const sink = { onSlowConsumer() {}, onSendError() {}, onDropped() {}, flushLater: (c: Connection) => batch.add(c) }
+const sink = { onSlowConsumer() {}, onSendError() {}, onDropped() {}, onClosing() {}, flushLater: (c: Connection) => batch.add(c) }
 const principal = (user: string): Principal => ({ user, tenant: 'acme', roles: ['user'], isAdmin: false, isTenantAdmin: false, isService: false, expiresAt: null })
 
 let seq = 0

@@ -39,6 +39,7 @@ async function pair(t: { teardown(fn: () => unknown): void }, writer: () => Fram
     onSendError: () => {},
     onDropped: (_c, n) => void (told.dropped += n),
     flushLater: (c) => batch.add(c),
+    onClosing: () => {},
   }
   const connection = new Connection({ id: 'c1', socket, ip: '127.0.0.1', userAgent: undefined, origin: undefined, limits: { ...limits, outboundBufferBytes }, sink, writer: writer() })
   const receive = async (n: number) => {

@@ -28,7 +28,7 @@ export const authHandler: FrameHandler<AuthFrame> = {
       ctx.countRejected('IDENTITY_MISMATCH')
       return
     }
-    if (next.roles.join('\0') === current.roles.join('\0') && next.isAdmin === current.isAdmin) c.principal = next
+    if (next.roles.join('\0') === current.roles.join('\0') && next.isAdmin === current.isAdmin) ctx.hub.setPrincipal(c, next)
     else {
       const dropped = ctx.hub.rebind(c, next, (channel) => ctx.channelAccess(next, channel) === null)
       if (dropped.length > 0) ctx.hub.notify('unsubscribed', c, dropped)
