@@ -57,6 +57,15 @@ export class Connection implements ConnectionInfo {
   /** Pushes of this turn not written yet: one frame, or several in order (write-batch.ts). */
   #pending: Buffer | Buffer[] | undefined = undefined
   #pendingBytes = 0
+  /**
+   * The last write was taken whole by the kernel (frame-writer.ts): nothing is
+   * buffered on the socket, so the slow-consumer guard need not read ws's
+   * `bufferedAmount` (three objects away, cold in a fan-out). The first write
+   * that goes through the stream clears it. Frames ws writes by itself (a pong
+   * to a client's ping) are missed for a turn at most: they make the next
+   * write go through the stream.
+   */
+  #quiet = false
   readonly sink: ConnectionSink
 
   readonly id: string
@@ -174,9 +183,9 @@ export class Connection implements ConnectionInfo {
   /** A built frame (Buffer) or the JSON text of a frame of its own (string), written at once. */
   #writeNow(data: Buffer | string): boolean {
     try {
-      if (typeof data === 'string') this.writer.ownText(this.socket, data)
-      else this.writer.frame(this.socket, data)
+      this.#quiet = typeof data === 'string' ? this.writer.ownText(this.socket, data) : this.writer.frame(this.socket, data)
     } catch {
+      this.#quiet = false
       this.sink.onSendError(this)
       return false
     }
@@ -192,9 +201,9 @@ export class Connection implements ConnectionInfo {
     this.#pendingBytes = 0
     if (this.socket.readyState !== 1) return this.#dropped(pending)
     try {
-      if (Array.isArray(pending)) this.writer.frames(this.socket, pending)
-      else this.writer.frame(this.socket, pending)
+      this.#quiet = Array.isArray(pending) ? this.writer.frames(this.socket, pending) : this.writer.frame(this.socket, pending)
     } catch {
+      this.#quiet = false
       this.sink.onSendError(this)
     }
   }
@@ -202,7 +211,8 @@ export class Connection implements ConnectionInfo {
   /** Open, and `size` more bytes stay under the outbound limit (else: slow consumer). */
   #mayWrite(size: number): boolean {
     if (!this.isOpen) return false
-    if (this.socket.bufferedAmount + this.#pendingBytes + size > this.limits.outboundBufferBytes) {
+    const buffered = this.#quiet ? 0 : this.socket.bufferedAmount
+    if (buffered + this.#pendingBytes + size > this.limits.outboundBufferBytes) {
       this.sink.onSlowConsumer(this)
       return false
     }

@@ -31,6 +31,8 @@ const TEXT = { binary: false } as const
 const SENDER_DEFAULT_STATE = 0
 /** The descriptor of a TCP handle (or -1: not a plain TCP socket), cached on the handle itself. */
 const FD = Symbol('switchboard.fd')
+/** `#tryDirect`: the kernel took the whole frame (a partial write returns the bytes taken, 0 < n < length). */
+const WHOLLY = -1
 
 interface WsInternals {
   _socket?: Socket
@@ -65,56 +67,77 @@ export class FrameWriter {
     this.#maxFrames = addon?.maxFrames ?? 0
   }
 
+  /*
+   * Each write returns true when the kernel took all of it in the direct call:
+   * the socket then holds nothing (`bufferedAmount` is 0), which lets the
+   * connection skip reading it for the slow-consumer guard until a write goes
+   * through the stream again (connection.ts `#mayWrite`).
+   */
+
   /** Writes a complete text frame (from `textFrame`, or `WS_PING_FRAME`), shared or not. */
-  frame(socket: WebSocket, frame: Buffer): void {
+  frame(socket: WebSocket, frame: Buffer): boolean {
     const tcp = idleSocket(socket)
     if (tcp === undefined) throughWs(socket, frame)
-    else if (!this.#tryDirect(tcp, frame)) tcp.write(frame)
+    else {
+      const n = this.#tryDirect(tcp, frame)
+      if (n === WHOLLY) return true
+      tcp.write(n === 0 ? frame : frame.subarray(n))
+    }
+    return false
   }
 
   /** Writes complete frames in order, in one syscall (writev) when ws's Sender is idle. */
-  frames(socket: WebSocket, frames: readonly Buffer[]): void {
+  frames(socket: WebSocket, frames: readonly Buffer[]): boolean {
     const tcp = idleSocket(socket)
     if (tcp === undefined) {
       for (const frame of frames) throughWs(socket, frame)
-      return
+      return false
     }
-    if (this.#tryDirectv(tcp, frames)) return
-    tcp.cork()
-    for (const frame of frames) tcp.write(frame)
-    tcp.uncork()
+    const taken = this.#tryDirectv(tcp, frames)
+    if (taken === true) return true
+    if (taken === false) {
+      tcp.cork()
+      for (const frame of frames) tcp.write(frame)
+      tcp.uncork()
+    }
+    return false
   }
 
   /** Writes `text` as a frame of its own (replies, welcome, errors). */
-  ownText(socket: WebSocket, text: string): void {
+  ownText(socket: WebSocket, text: string): boolean {
     const tcp = idleSocket(socket)
-    if (tcp === undefined) return void socket.send(text, TEXT)
+    if (tcp === undefined) {
+      socket.send(text, TEXT)
+      return false
+    }
     const frame = textFrame(text)
-    if (!this.#tryDirect(tcp, frame)) tcp.write(frame)
+    const n = this.#tryDirect(tcp, frame)
+    if (n === WHOLLY) return true
+    tcp.write(n === 0 ? frame : frame.subarray(n))
+    return false
   }
 
-  /** True when `frame` is written: wholly by the kernel, or partly with its rest queued on the stream. */
-  #tryDirect(tcp: Socket, frame: Buffer): boolean {
+  /** Bytes of `frame` the kernel took in a direct call (`WHOLLY` for all of it); the caller writes the rest through the stream. */
+  #tryDirect(tcp: Socket, frame: Buffer): number {
     const addon = this.#addon
-    if (addon === undefined) return false
+    if (addon === undefined) return 0
     const fd = quietFd(tcp)
     const n = fd < 0 ? -1 : addon.write(fd, frame)
     if (n === frame.length) {
       this.counts.direct++
-      return true
+      return WHOLLY
     }
     if (n > 0) {
       this.counts.partial++
-      tcp.write(frame.subarray(n))
-      return true
+      return n
     }
     // queued ahead, the kernel's buffer is full (EAGAIN) or the connection broke: the stream queues or reports it
     this.counts.stream++
-    return false
+    return 0
   }
 
-  /** `#tryDirect` for several frames in one sendmsg. */
-  #tryDirectv(tcp: Socket, frames: readonly Buffer[]): boolean {
+  /** `#tryDirect` for several frames in one sendmsg: true when the kernel took them all, 'rest' when it took part and the rest is queued on the stream, false when it took nothing. */
+  #tryDirectv(tcp: Socket, frames: readonly Buffer[]): boolean | 'rest' {
     const addon = this.#addon
     if (addon === undefined) return false
     const fd = frames.length <= this.#maxFrames ? quietFd(tcp) : -1
@@ -134,7 +157,7 @@ export class FrameWriter {
     tcp.write(frames[i]!.subarray(n))
     for (i++; i < frames.length; i++) tcp.write(frames[i]!)
     tcp.uncork()
-    return true
+    return 'rest'
   }
 }
 

@@ -43,9 +43,8 @@ t.test('with nothing queued a frame goes to the kernel in one call, not through 
   const streamWrites: string[] = []
   recordWrites(tcpOf(p.server), streamWrites)
   const texts = ['{"n":1}', '{"n":2}', 'é€'.repeat(40)]
-  for (const text of texts.slice(0, 2)) writer.frame(p.server, textFrame(text))
-  writer.frames(p.server, [textFrame(texts[2]!)])
-  writer.ownText(p.server, '{"reply":true}')
+  const taken = [...texts.slice(0, 2).map((text) => writer.frame(p.server, textFrame(text))), writer.frames(p.server, [textFrame(texts[2]!)]), writer.ownText(p.server, '{"reply":true}')]
+  t.same(taken, [true, true, true, true], 'each write says the kernel took it whole (nothing left buffered)')
   t.same(await p.until(4), [...texts, '{"reply":true}'], 'intact and in order')
   t.same(writer.counts, { direct: 4, partial: 0, stream: 0 })
   t.same(streamWrites, [], 'the stream wrote nothing')
@@ -70,11 +69,16 @@ t.test("what the kernel's full buffer does not take goes through the stream: in 
   tcpOf(p.client).pause()
   const frame = (i: number) => textFrame(JSON.stringify({ i, pad: String(i % 10).repeat(16_000) }))
   let sent = 0
-  while (p.server.bufferedAmount === 0 && sent < 2_000) writer.frame(p.server, frame(sent++))
+  const wrongAnswers: number[] = []
+  while (p.server.bufferedAmount === 0 && sent < 2_000) {
+    const whole = writer.frame(p.server, frame(sent++))
+    if (whole !== (p.server.bufferedAmount === 0)) wrongAnswers.push(sent - 1)
+  }
   t.ok(p.server.bufferedAmount > 0, `the stream holds what the kernel did not take (after ${sent} frames of 16 KB)`)
+  t.same(wrongAnswers, [], 'a write says it was taken whole exactly when nothing is left buffered')
   t.ok(writer.counts.partial + writer.counts.stream >= 1, 'the last write went (partly) to the stream')
   const streamBefore = writer.counts.stream
-  for (let i = 0; i < 3; i++) writer.frame(p.server, frame(sent++))
+  for (let i = 0; i < 3; i++) t.equal(writer.frame(p.server, frame(sent++)), false, 'not taken whole: queued on the stream')
   t.equal(writer.counts.stream, streamBefore + 3, 'with bytes queued, every later frame goes through the stream')
   tcpOf(p.client).resume()
   const got = await p.until(sent)
@@ -92,10 +96,12 @@ t.test('several frames in one sendmsg: what the kernel does not take goes throug
   tcpOf(p.client).pause()
   const frame = (i: number) => textFrame(JSON.stringify({ i, pad: String(i % 10).repeat(5_000 + (i % 7) * 1_000) }))
   let sent = 0
+  let wrongAnswers = 0
   while (p.server.bufferedAmount === 0 && sent < 6_000) {
-    writer.frames(p.server, [frame(sent), frame(sent + 1), frame(sent + 2)])
+    if (writer.frames(p.server, [frame(sent), frame(sent + 1), frame(sent + 2)]) !== (p.server.bufferedAmount === 0)) wrongAnswers++
     sent += 3
   }
+  t.equal(wrongAnswers, 0, 'a batch says it was taken whole exactly when nothing is left buffered')
   t.ok(p.server.bufferedAmount > 0, `the stream holds the rest (after ${sent / 3} batches)`)
   t.ok(writer.counts.direct >= 1, 'the first batches went whole')
   t.ok(writer.counts.partial + writer.counts.stream >= 1, 'the last one partly or not at all')
