@@ -30,6 +30,15 @@ const FLUSH_AT_BYTES = 65_536
 /** Live events held back during one recovery; past this the client is too far behind. */
 export const MAX_PENDING = 10_000
 
+/**
+ * A connection's times are kept as ms since the server started and read as
+ * epoch ms: a small integer is stored in the object itself, an epoch-ms value
+ * is a 16-byte heap number per field per connection (S3 in BENCHMARKS.md).
+ * Past 24 days of uptime the offsets outgrow a small integer and become heap
+ * numbers again: the same values, more memory.
+ */
+const EPOCH = Date.now()
+
 /** Numbers connections in order of arrival, for the heartbeat's slices (a small integer: no heap number). */
 let connectionSeq = 0
 
@@ -72,11 +81,11 @@ export class Connection implements ConnectionInfo {
   readonly ip: string
   readonly userAgent: string | undefined
   readonly origin: string | undefined
-  readonly connectedAt: number
+  readonly #connectedAt = Date.now() - EPOCH
 
   principal: Principal | null = null
-  authenticatedAt: number | undefined
-  lastPongAt: number | undefined
+  #authenticatedAt: number | undefined = undefined
+  #lastPongAt: number | undefined = undefined
   /** Cleared by each heartbeat ping; set by any pong or frame from the client. */
   alive = true
   /** Which slice of the heartbeat pings this connection (heartbeat.ts): consecutive connections fall in different slices. */
@@ -88,7 +97,8 @@ export class Connection implements ConnectionInfo {
   invalidFrames = 0
   errorSeq = 0
   readonly subscriptionState = new Subscriptions()
-  #rateWindowStart = 0
+  /** Since EPOCH; a minute before it, so that the first frame opens a window. */
+  #rateWindowStart = -60_000
   #rateCount = 0
 
   constructor(init: {
@@ -109,7 +119,23 @@ export class Connection implements ConnectionInfo {
     this.origin = init.origin
     this.limits = init.limits
     this.sink = init.sink
-    this.connectedAt = Date.now()
+  }
+
+  /** Epoch ms. */
+  get connectedAt(): number {
+    return EPOCH + this.#connectedAt
+  }
+  get authenticatedAt(): number | undefined {
+    return this.#authenticatedAt === undefined ? undefined : EPOCH + this.#authenticatedAt
+  }
+  set authenticatedAt(at: number | undefined) {
+    this.#authenticatedAt = at === undefined ? undefined : at - EPOCH
+  }
+  get lastPongAt(): number | undefined {
+    return this.#lastPongAt === undefined ? undefined : EPOCH + this.#lastPongAt
+  }
+  set lastPongAt(at: number | undefined) {
+    this.#lastPongAt = at === undefined ? undefined : at - EPOCH
   }
 
   get user(): string | undefined {
@@ -243,8 +269,9 @@ export class Connection implements ConnectionInfo {
 
   /** Fixed one-minute window; cheap and exact enough for a per-connection cap. */
   takeRateToken(now: number): boolean {
-    if (now - this.#rateWindowStart >= 60_000) {
-      this.#rateWindowStart = now
+    const t = now - EPOCH
+    if (t - this.#rateWindowStart >= 60_000) {
+      this.#rateWindowStart = t
       this.#rateCount = 0
     }
     return ++this.#rateCount <= this.limits.messagesPerMinute
