@@ -34,10 +34,20 @@ export const MAX_PENDING = 10_000
  * A connection's times are kept as ms since the server started and read as
  * epoch ms: a small integer is stored in the object itself, an epoch-ms value
  * is a 16-byte heap number per field per connection (S3 in BENCHMARKS.md).
- * Past 24 days of uptime the offsets outgrow a small integer and become heap
- * numbers again: the same values, more memory.
  */
 const EPOCH = Date.now()
+const SMI_MAX = 2 ** 30 - 1
+
+/**
+ * `at` as ms since EPOCH. A difference of two doubles is itself a heap number
+ * even when it is a whole number; `| 0` makes it a small integer. Past 12 days
+ * of uptime (V8's small integers are 31 bits) the offsets stay doubles: the
+ * same values, more memory.
+ */
+function sinceEpoch(at: number): number {
+  const ms = at - EPOCH
+  return ms <= SMI_MAX && ms >= -SMI_MAX ? ms | 0 : ms
+}
 
 /** Numbers connections in order of arrival, for the heartbeat's slices (a small integer: no heap number). */
 let connectionSeq = 0
@@ -81,7 +91,7 @@ export class Connection implements ConnectionInfo {
   readonly ip: string
   readonly userAgent: string | undefined
   readonly origin: string | undefined
-  readonly #connectedAt = Date.now() - EPOCH
+  readonly #connectedAt = sinceEpoch(Date.now())
 
   principal: Principal | null = null
   #authenticatedAt: number | undefined = undefined
@@ -129,13 +139,13 @@ export class Connection implements ConnectionInfo {
     return this.#authenticatedAt === undefined ? undefined : EPOCH + this.#authenticatedAt
   }
   set authenticatedAt(at: number | undefined) {
-    this.#authenticatedAt = at === undefined ? undefined : at - EPOCH
+    this.#authenticatedAt = at === undefined ? undefined : sinceEpoch(at)
   }
   get lastPongAt(): number | undefined {
     return this.#lastPongAt === undefined ? undefined : EPOCH + this.#lastPongAt
   }
   set lastPongAt(at: number | undefined) {
-    this.#lastPongAt = at === undefined ? undefined : at - EPOCH
+    this.#lastPongAt = at === undefined ? undefined : sinceEpoch(at)
   }
 
   get user(): string | undefined {
@@ -269,7 +279,7 @@ export class Connection implements ConnectionInfo {
 
   /** Fixed one-minute window; cheap and exact enough for a per-connection cap. */
   takeRateToken(now: number): boolean {
-    const t = now - EPOCH
+    const t = sinceEpoch(now)
     if (t - this.#rateWindowStart >= 60_000) {
       this.#rateWindowStart = t
       this.#rateCount = 0

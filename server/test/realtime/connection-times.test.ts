@@ -33,6 +33,12 @@ t.test('times read back as the epoch ms they were set to', async (t) => {
   t.equal(new Date(c.authenticatedAt!).toISOString(), '2026-12-07T12:00:00.123Z')
   c.lastPongAt = undefined
   t.equal(c.lastPongAt, undefined, 'cleared')
+  // past the range of a small integer (12 days of uptime, and 24 for an int32) the offset stays a double
+  for (const days of [13, 25, 400]) {
+    const later = Date.now() + days * 86_400_000
+    c.lastPongAt = later
+    t.equal(c.lastPongAt, later, `${days} days after start`)
+  }
 })
 
 t.test('the rate window opens on the first frame and resets a minute later', async (t) => {
