@@ -32,22 +32,21 @@ export const MAX_PENDING = 10_000
 
 /**
  * A connection's times are kept as ms since the server started and read as
- * epoch ms: a small integer is stored in the object itself, an epoch-ms value
- * is a 16-byte heap number per field per connection (S3 in BENCHMARKS.md).
+ * epoch ms. An epoch-ms value, or a difference of two doubles even when whole,
+ * is a 16-byte heap number per field per connection (S3 in BENCHMARKS.md);
+ * `| 0` makes the offset a small integer, stored in the object itself. Past 12
+ * days of uptime (V8's small integers are 31 bits) the offsets stay doubles:
+ * the same values, more memory.
  */
 const EPOCH = Date.now()
 const SMI_MAX = 2 ** 30 - 1
 
-/**
- * `at` as ms since EPOCH. A difference of two doubles is itself a heap number
- * even when it is a whole number; `| 0` makes it a small integer. Past 12 days
- * of uptime (V8's small integers are 31 bits) the offsets stay doubles: the
- * same values, more memory.
- */
 function sinceEpoch(at: number): number {
   const ms = at - EPOCH
   return ms <= SMI_MAX && ms >= -SMI_MAX ? ms | 0 : ms
 }
+const offsetOf = (at: number | undefined): number | undefined => (at === undefined ? undefined : sinceEpoch(at))
+const epochOf = (offset: number | undefined): number | undefined => (offset === undefined ? undefined : EPOCH + offset)
 
 /** Numbers connections in order of arrival, for the heartbeat's slices (a small integer: no heap number). */
 let connectionSeq = 0
@@ -136,16 +135,16 @@ export class Connection implements ConnectionInfo {
     return EPOCH + this.#connectedAt
   }
   get authenticatedAt(): number | undefined {
-    return this.#authenticatedAt === undefined ? undefined : EPOCH + this.#authenticatedAt
+    return epochOf(this.#authenticatedAt)
   }
   set authenticatedAt(at: number | undefined) {
-    this.#authenticatedAt = at === undefined ? undefined : sinceEpoch(at)
+    this.#authenticatedAt = offsetOf(at)
   }
   get lastPongAt(): number | undefined {
-    return this.#lastPongAt === undefined ? undefined : EPOCH + this.#lastPongAt
+    return epochOf(this.#lastPongAt)
   }
   set lastPongAt(at: number | undefined) {
-    this.#lastPongAt = at === undefined ? undefined : sinceEpoch(at)
+    this.#lastPongAt = offsetOf(at)
   }
 
   get user(): string | undefined {
