@@ -1,4 +1,4 @@
-import { CONTENDER_IDS, type ContenderId } from './contenders/contender.ts'
+import { CONTENDER_IDS, type ContenderId, type ProfileKind } from './contenders/contender.ts'
 
 /** Command line of `npm run bench -- [options]`. */
 export interface BenchOptions {
@@ -11,6 +11,8 @@ export interface BenchOptions {
   receiver: 'native' | 'ws'
   /** CPU-profile every contender during S1's, S2's and S5's measured phases, S6's slow phase and S4's connects into this directory. */
   profileDir: string | undefined
+  /** What `profileDir` receives: CPU profiles (`--profile`) or allocation profiles (`--alloc-profile`). */
+  profileKind: ProfileKind
   /** Run Switchboard from this commit (git ref) rather than the working tree. */
   snapshot: string | undefined
   /** Every case this many times, contenders interleaved within each round (medians reported). */
@@ -27,6 +29,8 @@ export const USAGE = `Usage: npm run bench -- [options]
                           on first use, falls back to ws if that fails) or the ws client in JavaScript
   --profile <dir>         CPU-profile each server during S1/S2/S5's measured phases, S6's slow phase and S4's
                           connects into <dir>
+  --alloc-profile <dir>   the same phases, profiled for what they allocate (V8's sampling heap profiler,
+                          collected objects included) instead of CPU time
   --snapshot <ref>        run Switchboard from a commit (git archive to a temp dir), not the working tree
   --rounds <n>            run every case n times, contenders interleaved within each round; report medians
                           and the median of the per-round ratios (default 1)
@@ -37,7 +41,7 @@ export class UsageError extends Error {
 }
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
-  const o: BenchOptions = { quick: false, only: undefined, contenders: [...CONTENDER_IDS], json: undefined, workers: 2, receiver: 'native', profileDir: undefined, snapshot: undefined, rounds: 1 }
+  const o: BenchOptions = { quick: false, only: undefined, contenders: [...CONTENDER_IDS], json: undefined, workers: 2, receiver: 'native', profileDir: undefined, profileKind: 'cpu', snapshot: undefined, rounds: 1 }
   let contendersGiven = false
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
@@ -81,6 +85,11 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       }
       case '--profile':
         o.profileDir = value()
+        o.profileKind = 'cpu'
+        break
+      case '--alloc-profile':
+        o.profileDir = value()
+        o.profileKind = 'alloc'
         break
       case '--snapshot':
         o.snapshot = value()

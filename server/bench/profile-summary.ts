@@ -4,8 +4,9 @@ import path from 'node:path'
 /**
  * Summarises a V8 `.cpuprofile` (from `node --cpu-prof`) in words-sized
  * tables: self time by function and by area (project file, package, Node
- * internals, GC, idle). Usable alone:
- * `node server/bench/profile-summary.ts file.cpuprofile`.
+ * internals, GC, idle); and a `.heapprofile` (`--alloc-profile`) the same way
+ * in bytes allocated. Usable alone:
+ * `node server/bench/profile-summary.ts file.cpuprofile file.heapprofile`.
  */
 interface ProfileNode {
   id: number
@@ -96,6 +97,62 @@ export function summariseProfile(file: string, top = 25): string {
   ].join('\n')
 }
 
+interface AllocationNode {
+  callFrame: { functionName: string; url: string; lineNumber: number }
+  /** Bytes allocated here, estimated from the samples (V8 scales each sample to what it stands for). */
+  selfSize: number
+  children: AllocationNode[]
+}
+
+/**
+ * Bytes allocated by function and by area, and inclusive bytes of the
+ * project's functions, from a sampling heap profile that kept collected
+ * objects: what the phase allocated, which is what the GC has to pay for.
+ */
+export function summariseAllocations(file: string, top = 25): string {
+  const { head } = JSON.parse(readFileSync(file, 'utf8')) as { head: AllocationNode }
+  const fns = new Map<string, number>()
+  const areas = new Map<string, number>()
+  const inclusive = new Map<string, number>()
+  let total = 0
+  const walk = (n: AllocationNode, project: ReadonlySet<string>): void => {
+    const { functionName, url, lineNumber } = n.callFrame
+    const area = areaOf(url, functionName)
+    const key = `${functionName || '(anonymous)'} ${url ? `${area}:${lineNumber + 1}` : ''}`.trim()
+    let mine = project
+    if (/\/(server|shared)\/src\//.test(url) && !project.has(key)) mine = new Set([...project, key])
+    if (n.selfSize > 0) {
+      total += n.selfSize
+      fns.set(key, (fns.get(key) ?? 0) + n.selfSize)
+      areas.set(area, (areas.get(area) ?? 0) + n.selfSize)
+      for (const k of mine) inclusive.set(k, (inclusive.get(k) ?? 0) + n.selfSize)
+    }
+    for (const c of n.children) walk(c, mine)
+  }
+  walk(head, new Set())
+  const kib = (b: number) => `${(b / 1024).toFixed(0)} KiB`
+  const list = (m: Map<string, number>, n: number) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, b]) => `  ${`${((100 * b) / Math.max(1, total)).toFixed(1)}%`.padStart(6)} ${kib(b).padStart(10)}  ${k}`)
+      .join('\n')
+  return [
+    `${kib(total)} allocated (sampled estimate, collected objects included)`,
+    'by area:',
+    list(areas, 15),
+    'by function (self):',
+    list(fns, top),
+    'project functions, inclusive (self + callees):',
+    list(inclusive, 15),
+  ].join('\n')
+}
+
+/** The summary for either kind of profile, by its file's extension. */
+export function summarise(file: string): string {
+  return file.endsWith('.heapprofile') ? summariseAllocations(file) : summariseProfile(file)
+}
+
 if (import.meta.main) {
-  for (const f of process.argv.slice(2)) console.log(`${f}\n${summariseProfile(f)}\n`)
+  for (const f of process.argv.slice(2)) console.log(`${f}\n${summarise(f)}\n`)
 }

@@ -11,7 +11,7 @@ import { PROJECT_ROOT } from './contenders/switchboard.ts'
 import { LoadGen } from './loadgen/loadgen.ts'
 import { type BenchOptions, USAGE, UsageError, parseOptions } from './options.ts'
 import { machineInfo } from './proc-stats.ts'
-import { summariseProfile } from './profile-summary.ts'
+import { summarise } from './profile-summary.ts'
 import { buildNativeReceiver } from './loadgen/native-receiver.ts'
 import { type RunRecord, type TargetCheck, checkTargets, renderMachine, renderScenario, renderTargets } from './report.ts'
 import type { AnyScenario, RunContext } from './scenarios/scenario.ts'
@@ -157,11 +157,14 @@ async function main(options: BenchOptions): Promise<number> {
   if (scenarios.length === 0) throw new UsageError(`no scenario matches --only ${options.only?.join(',')}`)
   if (options.profileDir) {
     mkdirSync(options.profileDir, { recursive: true })
-    for (const f of readdirSync(options.profileDir)) if (f.endsWith('.cpuprofile')) rmSync(path.join(options.profileDir, f))
+    for (const f of readdirSync(options.profileDir)) if (isProfile(f)) rmSync(path.join(options.profileDir, f))
   }
 
   console.log(`## Switchboard benchmark${options.quick ? ' (--quick)' : ''}\n`)
-  if (options.profileDir) console.log(`Profiling measured phases into ${options.profileDir}: figures include the profiler's overhead.\n`)
+  if (options.profileDir) {
+    const what = options.profileKind === 'cpu' ? 'CPU time' : 'allocations'
+    console.log(`Profiling measured phases (${what}) into ${options.profileDir}: figures include the profiler's overhead.\n`)
+  }
   console.log(renderMachine(machine))
   console.log(`Contenders: ${options.contenders.map((c) => `${c} = ${CONTENDER_LABELS[c]}`).join('; ')}\n`)
 
@@ -211,11 +214,12 @@ async function main(options: BenchOptions): Promise<number> {
 
   const profiles: Record<string, string> = {}
   if (options.profileDir) {
-    for (const f of readdirSync(options.profileDir).filter((f) => f.endsWith('.cpuprofile')).sort()) {
-      const summary = summariseProfile(path.join(options.profileDir, f))
+    for (const f of readdirSync(options.profileDir).filter(isProfile).sort()) {
+      const summary = summarise(path.join(options.profileDir, f))
       profiles[f] = summary
       // Switchboard's are printed; the others stay in the directory for comparison.
-      if (f.includes('switchboard')) console.log(`### CPU profile ${f}\n\n\`\`\`\n${summary}\n\`\`\`\n`)
+      const title = f.endsWith('.heapprofile') ? 'Allocation profile' : 'CPU profile'
+      if (f.includes('switchboard')) console.log(`### ${title} ${f}\n\n\`\`\`\n${summary}\n\`\`\`\n`)
     }
   }
 
@@ -255,4 +259,8 @@ function socketWrites(root: string): string {
   if (!existsSync(at(DIRECT_WRITE_SOURCE))) return 'through Node streams (a commit before direct writes)'
   if (!existsSync(at(DIRECT_WRITE_ADDON))) return 'through Node streams (the addon is not built: npm run build:native)'
   return 'direct (native addon)'
+}
+
+function isProfile(file: string): boolean {
+  return file.endsWith('.cpuprofile') || file.endsWith('.heapprofile')
 }

@@ -1,4 +1,5 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process'
+import type { ProfileKind } from './contender.ts'
 import { rssBytes } from '../proc-stats.ts'
 import { sleep } from '../stats.ts'
 
@@ -67,9 +68,9 @@ export class ChildHandle {
     return { rss: rssBytes(this.pid) }
   }
 
-  /** Starts, or stops and writes to `file`, a CPU profile of this process. */
-  async profile(op: 'start' | 'stop', file?: string): Promise<boolean> {
-    const r = await this.probe<{ ok: boolean }>(`profile-${op}`, 30_000, { file })
+  /** Starts, or stops and writes to `file`, a CPU or allocation profile of this process. */
+  async profile(op: 'start' | 'stop', kind: ProfileKind, file?: string): Promise<boolean> {
+    const r = await this.probe<{ ok: boolean }>(`${kind === 'cpu' ? 'profile' : 'alloc'}-${op}`, 30_000, { file })
     return r?.ok ?? false
   }
 

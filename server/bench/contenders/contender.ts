@@ -17,13 +17,23 @@ export interface Contender {
   /** Origin header the clients send (Switchboard's allow-list). */
   origin?: string
   notes: string[]
-  /** Starts, or stops and writes (`<prefix>.cpuprofile`, one per process), a CPU profile of the server. */
-  profile(op: 'start' | 'stop', prefix?: string): Promise<void>
+  /**
+   * Starts, or stops and writes (`<prefix>.cpuprofile` or `.heapprofile`, one
+   * per process), a CPU or allocation profile of the server.
+   */
+  profile(op: 'start' | 'stop', kind: ProfileKind, prefix?: string): Promise<void>
   /** Writes a V8 heap snapshot of the memory process (diagnosis, not used by scenarios). */
   heapSnapshot(file: string): Promise<void>
   /** Exit status and last output of server processes that died, '' while all run. */
   diagnostics(): string
   stop(): Promise<void>
+}
+
+/** `cpu`: V8's sampling CPU profiler; `alloc`: its sampling heap profiler, collected objects included. */
+export type ProfileKind = 'cpu' | 'alloc'
+
+export function profileExtension(kind: ProfileKind): string {
+  return kind === 'cpu' ? '.cpuprofile' : '.heapprofile'
 }
 
 export const CONTENDER_IDS = ['ws-naive', 'ws-buffer', 'ws-tuned', 'socketio', 'switchboard', 'switchboard-redis'] as const

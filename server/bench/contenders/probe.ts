@@ -9,7 +9,10 @@ import { writeHeapSnapshot } from 'node:v8'
  * when the contender can tell; `{op:'profile-start'}` / `{op:'profile-stop',
  * file}` record a CPU profile of just the measured phase (in-process
  * inspector session) instead of the whole life of the process as `--cpu-prof`
- * would; `{op:'heap-snapshot', file}` writes a V8 heap snapshot. The Switchboard server gets this module through `--import`
+ * would; `{op:'alloc-start'}` / `{op:'alloc-stop', file}` do the same with
+ * V8's sampling heap profiler, objects already collected included (what the
+ * phase allocated, not what it kept); `{op:'heap-snapshot', file}` writes a
+ * V8 heap snapshot. The Switchboard server gets this module through `--import`
  * (preloaded, the server itself is untouched); the bench's own servers call
  * installProbe() directly.
  */
@@ -22,16 +25,28 @@ declare const gc: undefined | (() => void)
 
 let session: Session | undefined
 
+/** On average one sample per 4 KiB allocated: fine enough for per-connection costs of a few KiB. */
+const ALLOC_SAMPLING_BYTES = 4096
+
 async function profile(op: string, file: unknown): Promise<boolean> {
-  if (op === 'profile-start') {
+  if (op === 'profile-start' || op === 'alloc-start') {
     session = new Session()
     session.connect()
-    await session.post('Profiler.enable')
-    await session.post('Profiler.start')
+    if (op === 'profile-start') {
+      await session.post('Profiler.enable')
+      await session.post('Profiler.start')
+    } else {
+      await session.post('HeapProfiler.enable')
+      await session.post('HeapProfiler.startSampling', {
+        samplingInterval: ALLOC_SAMPLING_BYTES,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      })
+    }
     return true
   }
   if (!session) return false
-  const { profile } = await session.post('Profiler.stop')
+  const { profile } = op === 'profile-stop' ? await session.post('Profiler.stop') : await session.post('HeapProfiler.stopSampling')
   session.disconnect()
   session = undefined
   if (typeof file === 'string') writeFileSync(file, JSON.stringify(profile))
@@ -43,7 +58,7 @@ export function installProbe(hooks: ProbeHooks = {}): void {
   process.on('message', (raw) => {
     const msg = raw as { op?: string; reqId?: number; file?: unknown }
     if (msg.reqId === undefined) return
-    if (msg.op === 'profile-start' || msg.op === 'profile-stop') {
+    if (msg.op === 'profile-start' || msg.op === 'profile-stop' || msg.op === 'alloc-start' || msg.op === 'alloc-stop') {
       profile(msg.op, msg.file).then(
         (ok) => process.send!({ reqId: msg.reqId, ok }),
         (err: unknown) => process.send!({ reqId: msg.reqId, ok: false, error: String(err) }),

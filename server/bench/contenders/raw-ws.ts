@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { BENCH_SECRET_ENV } from './envelope.ts'
 import { forkServer } from './child.ts'
-import type { Contender, ContenderId } from './contender.ts'
+import { type Contender, type ContenderId, profileExtension } from './contender.ts'
 
 /** Starts the raw `ws` contender in one of its broadcast modes (see raw-ws-server.ts). */
 export async function startRawWs(id: ContenderId, mode: 'naive' | 'buffer' | 'tuned', secret: string): Promise<Contender> {
@@ -24,8 +24,8 @@ export async function startRawWs(id: ContenderId, mode: 'naive' | 'buffer' | 'tu
     heapSnapshot: async (file) => {
       await handle.probe('heap-snapshot', 120_000, { file })
     },
-    profile: async (op, prefix) => {
-      await handle.profile(op, prefix && `${prefix}.cpuprofile`)
+    profile: async (op, kind, prefix) => {
+      await handle.profile(op, kind, prefix && prefix + profileExtension(kind))
     },
     stop: () => handle.stop(),
   }

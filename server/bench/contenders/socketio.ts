@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { BENCH_SECRET_ENV } from './envelope.ts'
 import { forkServer } from './child.ts'
-import type { Contender } from './contender.ts'
+import { type Contender, profileExtension } from './contender.ts'
 
 /** Starts the Socket.IO 4 contender (see socketio-server.ts). */
 export async function startSocketIo(secret: string): Promise<Contender> {
@@ -24,8 +24,8 @@ export async function startSocketIo(secret: string): Promise<Contender> {
     heapSnapshot: async (file) => {
       await handle.probe('heap-snapshot', 120_000, { file })
     },
-    profile: async (op, prefix) => {
-      await handle.profile(op, prefix && `${prefix}.cpuprofile`)
+    profile: async (op, kind, prefix) => {
+      await handle.profile(op, kind, prefix && prefix + profileExtension(kind))
     },
     stop: () => handle.stop(),
   }

@@ -8,7 +8,7 @@ import { EVENT_TYPE, eventData } from '../loadgen/payload.ts'
 import { freePort, httpRequest, redisPid, waitForHttp } from '../net-util.ts'
 import { sleep } from '../stats.ts'
 import { type ChildHandle, spawnNode } from './child.ts'
-import { type Contender, ContenderUnavailable } from './contender.ts'
+import { type Contender, ContenderUnavailable, profileExtension } from './contender.ts'
 
 /**
  * Switchboard through its public protocol only: the real server
@@ -85,9 +85,9 @@ function contenderOf(
     buffered: async () => undefined,
     origin: ORIGIN,
     notes,
-    profile: async (op, prefix) => {
+    profile: async (op, kind, prefix) => {
       await Promise.all(
-        instances.map((i, k) => i.handle.profile(op, prefix && `${prefix}${instances.length > 1 ? `-${'AB'[k]}` : ''}.cpuprofile`)),
+        instances.map((i, k) => i.handle.profile(op, kind, prefix && `${prefix}${instances.length > 1 ? `-${'AB'[k]}` : ''}${profileExtension(kind)}`)),
       )
     },
     heapSnapshot: async (file) => {

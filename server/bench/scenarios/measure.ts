@@ -19,11 +19,12 @@ import type { RunContext } from './scenario.ts'
 export async function withProfile<T>(ctx: RunContext, c: Contender, label: string, fn: () => Promise<T>): Promise<T> {
   const dir = ctx.options.profileDir
   if (!dir) return fn()
-  await c.profile('start')
+  const kind = ctx.options.profileKind
+  await c.profile('start', kind)
   try {
     return await fn()
   } finally {
-    await c.profile('stop', path.join(dir, `${label}-${c.id}`))
+    await c.profile('stop', kind, path.join(dir, `${label}-${c.id}`))
   }
 }
 
