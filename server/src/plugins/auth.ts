@@ -65,6 +65,8 @@ const asId = (v: unknown): string | undefined =>
 const INTERN_MAX = 10_000
 const tenants = new Map<string, string>()
 const roleLists = new Map<string, readonly string[]>()
+/** A token's `roles` claim as it came (as JSON), to its checked list: known claims skip the checking. */
+const claimedRoles = new Map<string, readonly string[]>()
 
 function intern<T>(table: Map<string, T>, key: string, value: T): T {
   const known = table.get(key)
@@ -78,20 +80,35 @@ export function principalFromClaims(claims: Record<string, unknown>, config: Con
   const claimed = asId(claims.tenant) ?? asId(claims.systemId)
   if (user === undefined || claimed === undefined) return null
   const tenant = intern(tenants, claimed, claimed)
-  const raw = Array.isArray(claims.roles) ? claims.roles : typeof claims.role === 'string' ? [claims.role] : []
-  const valid = [...new Set(raw.filter((r): r is string => typeof r === 'string' && r.length > 0 && r.length <= 64))].slice(0, 32)
-  const roles = intern(roleLists, valid.join('\0'), Object.freeze(valid))
-  const has = (set: Set<string>) => roles.some((r) => set.has(r))
+  const roles = rolesOf(Array.isArray(claims.roles) ? claims.roles : typeof claims.role === 'string' ? [claims.role] : [])
   return {
     user,
     tenant,
     roles,
-    isAdmin: has(config.adminRoles),
-    isTenantAdmin: has(config.tenantAdminRoles),
-    isService: has(config.serviceRoles),
+    isAdmin: hasAny(roles, config.adminRoles),
+    isTenantAdmin: hasAny(roles, config.tenantAdminRoles),
+    isService: hasAny(roles, config.serviceRoles),
     expiresAt: typeof claims.exp === 'number' ? claims.exp * 1000 : null,
     issuedAt: typeof claims.iat === 'number' ? claims.iat * 1000 : null,
   }
+}
+
+/** Distinct non-empty role names of at most 64 characters, the first 32; one shared frozen list per distinct result. */
+function rolesOf(raw: unknown[]): readonly string[] {
+  // The claim's own JSON finds a list seen before without checking and copying
+  // it again (JSON, not a join: a role may hold any character, even a separator).
+  const key = raw.length <= 64 && raw.every((r) => typeof r === 'string') ? JSON.stringify(raw) : undefined
+  const known = key === undefined ? undefined : claimedRoles.get(key)
+  if (known !== undefined) return known
+  const valid = [...new Set(raw.filter((r): r is string => typeof r === 'string' && r.length > 0 && r.length <= 64))].slice(0, 32)
+  const roles = intern(roleLists, JSON.stringify(valid), Object.freeze(valid))
+  if (key !== undefined && claimedRoles.size < INTERN_MAX) claimedRoles.set(key, roles)
+  return roles
+}
+
+function hasAny(roles: readonly string[], set: ReadonlySet<string>): boolean {
+  for (let i = 0; i < roles.length; i++) if (set.has(roles[i]!)) return true
+  return false
 }
 
 export interface AuthPluginOptions {
