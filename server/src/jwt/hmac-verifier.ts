@@ -77,9 +77,8 @@ export function hmacVerifier(opts: HmacVerifierOptions): (token: string) => JwtV
 
     const claims = parseObject(payloadPart)
     if (claims === undefined) return refuse('malformed payload')
-    for (const claim of ['exp', 'nbf', 'iat'] as const) {
-      if (claims[claim] !== undefined && typeof claims[claim] !== 'number') return refuse(`${claim} must be a number`)
-    }
+    const badTime = notNumber(claims, 'exp') ?? notNumber(claims, 'nbf') ?? notNumber(claims, 'iat')
+    if (badTime !== undefined) return refuse(`${badTime} must be a number`)
     const now = Date.now()
     if (typeof claims.exp === 'number' && now > claims.exp * 1000 + opts.leewayMs) return refuse('expired', true)
     if (typeof claims.nbf === 'number' && now < claims.nbf * 1000 - opts.leewayMs) return refuse('not active yet')
@@ -90,6 +89,12 @@ export function hmacVerifier(opts: HmacVerifierOptions): (token: string) => JwtV
     }
     return { ok: true, claims }
   }
+}
+
+/** `claim` when the claims hold it as something other than a number (a time claim must be one). */
+function notNumber(claims: Record<string, unknown>, claim: string): string | undefined {
+  const value = claims[claim]
+  return value !== undefined && typeof value !== 'number' ? claim : undefined
 }
 
 function parseObject(segment: string): Record<string, unknown> | undefined {

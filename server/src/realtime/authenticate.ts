@@ -43,7 +43,8 @@ export function sendAuthSuccess(c: Connection, p: Principal, requestId: string |
     connectionId: c.id,
     user: p.user,
     tenant: p.tenant,
-    roles: [...p.roles],
+    // serialised at once, never kept: the principal's shared frozen list needs no copy
+    roles: p.roles as string[],
     expiresAt: p.expiresAt === null ? null : new Date(p.expiresAt).toISOString(),
     rooms: roomLabels(p.tenant, p.user, p.roles),
   })

@@ -35,8 +35,8 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 export function findForbiddenKey(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined
   if (Array.isArray(value)) {
-    for (const item of value) {
-      const found = findForbiddenKey(item)
+    for (let i = 0; i < value.length; i++) {
+      const found = findForbiddenKey(value[i])
       if (found !== undefined) return found
     }
     return undefined

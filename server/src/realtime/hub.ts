@@ -156,9 +156,11 @@ export class Hub {
     if (p === null) return
     this.#join(this.#identityRooms, tenantRoom(p.tenant), connection)
     this.#join(this.#identityRooms, userRoom(p.tenant, p.user), connection)
-    for (const role of p.roles) this.#join(this.#identityRooms, roleRoom(p.tenant, role), connection)
+    // indexed: a for-of here allocated an iterator per connect (it showed in S4's allocation profile)
+    const roles = p.roles
+    for (let i = 0; i < roles.length; i++) this.#join(this.#identityRooms, roleRoom(p.tenant, roles[i]!), connection)
     bump(this.#tenants, p.tenant, 1)
-    for (const role of p.roles) bump(this.#roles, role, 1)
+    for (let i = 0; i < roles.length; i++) bump(this.#roles, roles[i]!, 1)
   }
 
   userConnectionCount(tenant: string, user: string): number {
@@ -217,10 +219,11 @@ export class Hub {
     if (p === null) return
     this.#leave(this.#identityRooms, tenantRoom(p.tenant), connection)
     this.#leave(this.#identityRooms, userRoom(p.tenant, p.user), connection)
-    for (const role of p.roles) this.#leave(this.#identityRooms, roleRoom(p.tenant, role), connection)
+    const roles = p.roles
+    for (let i = 0; i < roles.length; i++) this.#leave(this.#identityRooms, roleRoom(p.tenant, roles[i]!), connection)
     for (const sub of connection.subscriptionState.all()) this.#leave(this.#channelRooms, this.channelRoomFor(connection, sub.channel), sub)
     bump(this.#tenants, p.tenant, -1)
-    for (const role of p.roles) bump(this.#roles, role, -1)
+    for (let i = 0; i < roles.length; i++) bump(this.#roles, roles[i]!, -1)
   }
 
   /**

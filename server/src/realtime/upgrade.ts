@@ -33,12 +33,28 @@ export function pathOf(url: string): string {
   return q === -1 ? url : url.slice(0, q)
 }
 
-/** The `token` query parameter of a request URL, or undefined when absent or empty. */
+/**
+ * The `token` query parameter of a request URL (its first, as URLSearchParams
+ * reads it), or undefined when absent or empty. A query with no `%` or `+` has
+ * nothing to decode, and a JWT (base64url and dots) never needs either: it is
+ * read in place, without building the whole parameter list per connection.
+ */
 export function tokenOf(url: string): string | undefined {
   const q = url.indexOf('?')
   if (q === -1) return undefined
-  const token = new URLSearchParams(url.slice(q + 1)).get('token')
-  return token === null || token.length === 0 ? undefined : token
+  if (url.indexOf('%', q) !== -1 || url.indexOf('+', q) !== -1) {
+    const token = new URLSearchParams(url.slice(q + 1)).get('token')
+    return token === null || token.length === 0 ? undefined : token
+  }
+  for (let start = q + 1; start < url.length; ) {
+    const amp = url.indexOf('&', start)
+    const end = amp === -1 ? url.length : amp
+    if (url.startsWith('token', start) && (end === start + 5 || url.charCodeAt(start + 5) === 61 /* = */)) {
+      return end > start + 6 ? url.slice(start + 6, end) : undefined
+    }
+    start = end + 1
+  }
+  return undefined
 }
 
 /**

@@ -37,6 +37,18 @@ t.test('pathOf and tokenOf read the request URL; an empty token is none', async 
   t.equal(tokenOf('/ws/connect'), undefined)
 })
 
+t.test('tokenOf reads what URLSearchParams reads, with and without anything to decode', async (t) => {
+  const queries = [
+    'token=a.b.c', 'x=1&token=a.b.c&y=2', 'token=first&token=second', 'token=&token=second', 'token&token=second',
+    'tokens=a&token=b', 'xtoken=a', 'token_=a', 'tokenX=a&token=b', '&&token=a&&', 'token=a=b', 'token=a#frag',
+    'token', 'token=', '', '&', '=', 'a=1&b=2', 'token=a+b', 'token=a%20b', '%74oken=a', 'token=%E2%82%AC', 'to+ken=a&token=b',
+  ]
+  for (const query of queries) {
+    const expected = new URLSearchParams(query).get('token')
+    t.equal(tokenOf(`/ws/connect?${query}`), expected === null || expected === '' ? undefined : expected, JSON.stringify(query))
+  }
+})
+
 /** A real TCP pair through an HTTP server whose upgrades go where `divertUpgrades` sends them. */
 async function upgradeServer(t: { teardown(fn: () => unknown): void }, take: (req: IncomingMessage, socket: net.Socket) => void) {
   const server = createServer()

@@ -13,14 +13,17 @@ type Denied = { channel: string; code: ErrorCode; message: string }
 
 export const subscribeHandler: FrameHandler<SubscribeFrame> = {
   requiresAuth: true,
-  async handle(ctx, c, frame) {
+  handle(ctx, c, frame) {
     const principal = c.principal!
     const filters = frame.filters === undefined ? undefined : compileFilters(frame.filters)
     const granted: string[] = []
     const denied: Denied[] = []
     const recovering: Array<{ channel: string; sub: Subscription }> = []
 
-    for (const channel of new Set(frame.channels)) {
+    const channels = frame.channels
+    for (let i = 0; i < channels.length; i++) {
+      const channel = channels[i]!
+      if (channels.indexOf(channel) !== i) continue // a repeated channel counts once
       const code = ctx.channelAccess(principal, channel)
       if (code !== null) {
         denied.push({ channel, code, message: code === 'FORBIDDEN_CHANNEL' ? `"${channel}" needs an operator role` : `"${channel}" is not allowed` })
@@ -48,38 +51,56 @@ export const subscribeHandler: FrameHandler<SubscribeFrame> = {
     // In a cluster the bus must receive these channels before history is read and `subscribed`
     // is sent: an event published meanwhile is then either in the replay or arrives live.
     const settled = ctx.routingSettled()
-    if (settled !== undefined) {
-      await settled
-      if (!c.isOpen) return
+    if (settled === undefined && recovering.length === 0) {
+      // nothing to wait for: answered in this turn, with no promise made per subscribe
+      c.send({ type: 'subscribed', id: frame.id, channels: granted, denied })
+      return
     }
-
-    // Joined first, read history second: events published meanwhile wait in
-    // `pending` and are de-duplicated by offset when flushed below.
-    // no history involved: answer synchronously, so replies keep the order of requests
-    const results: RecoverResult[] = recovering.length === 0 ? [] : await Promise.all(
-      recovering.map(async ({ channel }) => {
-        const key = streamKey(principal.tenant, channel)
-        const since = frame.since?.[channel]
-        try {
-          if (since !== undefined) return await ctx.history.recover(key, since)
-          return { recovered: true, events: [], position: await ctx.history.position(key) } satisfies RecoverResult
-        } catch (err) {
-          ctx.log.warn({ err, channel, connectionId: c.id }, 'history unavailable during subscribe')
-          return { recovered: false, position: UNKNOWN_POSITION } satisfies RecoverResult
-        }
-      }),
-    )
-    if (!c.isOpen) return
-
-    const recovery: Recovery[] = recovering.map(({ channel }, i) => {
-      const r = results[i]!
-      return { channel, recovered: r.recovered, position: r.position, replayed: r.recovered ? r.events.length : 0 }
-    })
-    // fields left undefined are not serialised (cheaper than spreading optional ones in)
-    c.send({ type: 'subscribed', id: frame.id, channels: granted, denied, recovery: recovery.length > 0 ? recovery : undefined })
-
-    recovering.forEach(({ channel, sub }, i) => flushRecovery(c, channel, sub, results[i]!))
+    return settle(ctx, c, frame, granted, denied, recovering, settled)
   },
+}
+
+/** The rest of a subscribe that waits: for the cluster's routing, for history, or both. */
+async function settle(
+  ctx: RealtimeContext,
+  c: Connection,
+  frame: SubscribeFrame,
+  granted: string[],
+  denied: Denied[],
+  recovering: Array<{ channel: string; sub: Subscription }>,
+  settled: Promise<void> | undefined,
+): Promise<void> {
+  const principal = c.principal!
+  if (settled !== undefined) {
+    await settled
+    if (!c.isOpen) return
+  }
+
+  // Joined first, read history second: events published meanwhile wait in
+  // `pending` and are de-duplicated by offset when flushed below.
+  const results: RecoverResult[] = recovering.length === 0 ? [] : await Promise.all(
+    recovering.map(async ({ channel }) => {
+      const key = streamKey(principal.tenant, channel)
+      const since = frame.since?.[channel]
+      try {
+        if (since !== undefined) return await ctx.history.recover(key, since)
+        return { recovered: true, events: [], position: await ctx.history.position(key) } satisfies RecoverResult
+      } catch (err) {
+        ctx.log.warn({ err, channel, connectionId: c.id }, 'history unavailable during subscribe')
+        return { recovered: false, position: UNKNOWN_POSITION } satisfies RecoverResult
+      }
+    }),
+  )
+  if (!c.isOpen) return
+
+  const recovery: Recovery[] = recovering.map(({ channel }, i) => {
+    const r = results[i]!
+    return { channel, recovered: r.recovered, position: r.position, replayed: r.recovered ? r.events.length : 0 }
+  })
+  // fields left undefined are not serialised (cheaper than spreading optional ones in)
+  c.send({ type: 'subscribed', id: frame.id, channels: granted, denied, recovery: recovery.length > 0 ? recovery : undefined })
+
+  recovering.forEach(({ channel, sub }, i) => flushRecovery(c, channel, sub, results[i]!))
 }
 
 function flushRecovery(c: Connection, channel: string, sub: Subscription, result: RecoverResult): void {
