@@ -109,6 +109,23 @@ t.test('the subscription limit denies channels past MAX_SUBSCRIPTIONS_PER_CONNEC
   c.close()
 })
 
+t.test('a repeated channel counts once, in the order first given; replies keep the order of requests', async (t) => {
+  const s = await startServer(t, { MAX_SUBSCRIPTIONS_PER_CONNECTION: '2' })
+  const c = await RawClient.authed(s.ws, s.token({ sub: 'u', tenant: 'x' }))
+  // three distinct channels against a limit of two: repeats must not use up the limit, nor be denied
+  c.send(JSON.stringify({ type: 'subscribe', id: 'r1', channels: ['b', 'a', 'b', 'b', 'a', 'c'] }))
+  c.send(JSON.stringify({ type: 'ping', id: 'r2' }))
+  c.send(JSON.stringify({ type: 'unsubscribe', id: 'r3', channels: ['a'] }))
+  await c.next((f) => f.id === 'r3')
+  const [first, second, third] = c.frames.filter((f) => typeof f.id === 'string' && f.id.startsWith('r'))
+  t.match(first, { type: 'subscribed', id: 'r1' })
+  t.same(first.channels, ['b', 'a'])
+  t.same(first.denied.map((d: { channel: string }) => d.channel), ['c'])
+  t.match(second, { type: 'pong', id: 'r2' })
+  t.match(third, { type: 'unsubscribed', id: 'r3', channels: ['a'] })
+  c.close()
+})
+
 t.test('a refreshed token keeps the connection; a different user is IDENTITY_MISMATCH', async (t) => {
   const s = await startServer(t)
   const c = await RawClient.authed(s.ws, s.token({ sub: 'u', tenant: 'x', roles: ['staff'] }, 60))
