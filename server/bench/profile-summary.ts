@@ -79,21 +79,31 @@ export function summariseProfile(file: string, top = 25): string {
       inclusive.set(key, (inclusive.get(key) ?? 0) + t)
     }
   }
-  const pct = (t: number) => `${((100 * t) / Math.max(1, busy)).toFixed(1)}%`
-  const list = (m: Map<string, number>, n: number) =>
-    [...m]
+  const headline = `${busy} busy samples (~${((busy * interval) / 1000).toFixed(0)} ms at ${(interval / 1000).toFixed(2)} ms each); self time as % of busy samples`
+  return renderTables(headline, { areas, fns, inclusive }, top, (t) => `${((100 * t) / Math.max(1, busy)).toFixed(1)}%`.padStart(6))
+}
+
+/** The three tables both summaries print, largest first; `cell` formats a row's figure. */
+function renderTables(
+  headline: string,
+  m: { areas: Map<string, number>; fns: Map<string, number>; inclusive: Map<string, number> },
+  top: number,
+  cell: (value: number) => string,
+): string {
+  const list = (rows: Map<string, number>, n: number) =>
+    [...rows]
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
-      .map(([k, t]) => `  ${pct(t).padStart(6)}  ${k}`)
+      .map(([k, v]) => `  ${cell(v)}  ${k}`)
       .join('\n')
   return [
-    `${busy} busy samples (~${((busy * interval) / 1000).toFixed(0)} ms at ${(interval / 1000).toFixed(2)} ms each); self time as % of busy samples`,
+    headline,
     'by area:',
-    list(areas, 15),
+    list(m.areas, 15),
     'by function (self):',
-    list(fns, top),
+    list(m.fns, top),
     'project functions, inclusive (self + callees):',
-    list(inclusive, 15),
+    list(m.inclusive, 15),
   ].join('\n')
 }
 
@@ -131,21 +141,8 @@ export function summariseAllocations(file: string, top = 25): string {
   }
   walk(head, new Set())
   const kib = (b: number) => `${(b / 1024).toFixed(0)} KiB`
-  const list = (m: Map<string, number>, n: number) =>
-    [...m]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, n)
-      .map(([k, b]) => `  ${`${((100 * b) / Math.max(1, total)).toFixed(1)}%`.padStart(6)} ${kib(b).padStart(10)}  ${k}`)
-      .join('\n')
-  return [
-    `${kib(total)} allocated (sampled estimate, collected objects included)`,
-    'by area:',
-    list(areas, 15),
-    'by function (self):',
-    list(fns, top),
-    'project functions, inclusive (self + callees):',
-    list(inclusive, 15),
-  ].join('\n')
+  const cell = (b: number) => `${`${((100 * b) / Math.max(1, total)).toFixed(1)}%`.padStart(6)} ${kib(b).padStart(10)}`
+  return renderTables(`${kib(total)} allocated (sampled estimate, collected objects included)`, { areas, fns, inclusive }, top, cell)
 }
 
 /** The summary for either kind of profile, by its file's extension. */
