@@ -67,6 +67,7 @@ const tenants = new Map<string, string>()
 const roleLists = new Map<string, readonly string[]>()
 /** A token's `roles` claim as it came (as JSON), to its checked list: known claims skip the checking. */
 const claimedRoles = new Map<string, readonly string[]>()
+const CLAIM_KEY_MAX = 2048
 
 function intern<T>(table: Map<string, T>, key: string, value: T): T {
   const known = table.get(key)
@@ -97,7 +98,9 @@ export function principalFromClaims(claims: Record<string, unknown>, config: Con
 function rolesOf(raw: unknown[]): readonly string[] {
   // The claim's own JSON finds a list seen before without checking and copying
   // it again (JSON, not a join: a role may hold any character, even a separator).
-  const key = raw.length <= 64 && raw.every((r) => typeof r === 'string') ? JSON.stringify(raw) : undefined
+  // Bounded like the other interned tables: at most INTERN_MAX keys of at most CLAIM_KEY_MAX characters.
+  const json = raw.length <= 64 && raw.every((r) => typeof r === 'string') ? JSON.stringify(raw) : undefined
+  const key = json !== undefined && json.length <= CLAIM_KEY_MAX ? json : undefined
   const known = key === undefined ? undefined : claimedRoles.get(key)
   if (known !== undefined) return known
   const valid = [...new Set(raw.filter((r): r is string => typeof r === 'string' && r.length > 0 && r.length <= 64))].slice(0, 32)

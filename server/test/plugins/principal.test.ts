@@ -13,6 +13,9 @@ t.test('roles: distinct, non-empty strings of at most 64 characters, the first 3
   const many = Array.from({ length: 40 }, (_, i) => `r${i}`)
   t.same(principal({ roles: many }).roles, many.slice(0, 32))
   t.ok(Object.isFrozen(principal({ roles: ['a'] }).roles))
+  const huge = ['ops', 'y'.repeat(3000), 'viewer']
+  t.same(principal({ roles: huge }).roles, ['ops', 'viewer'], 'a claim too long to remember is still checked')
+  t.same(principal({ roles: huge }).roles, ['ops', 'viewer'])
 })
 
 t.test('the same claim gives the same shared list, whichever way it was first seen', async (t) => {
