@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import { HttpProblem } from '../http-problem.ts'
+import { InternTable, StringTable } from '../intern.ts'
 import { hmacVerifier, type JwtVerdict } from '../jwt/hmac-verifier.ts'
 
 /**
@@ -60,27 +61,18 @@ const asId = (v: unknown): string | undefined =>
 /**
  * Tenants and role lists repeat across thousands of connections: a principal
  * holds one shared copy of each (a few hundred bytes per idle connection).
- * Bounded: past the cap, new values are used as they are, not shared.
  */
-const INTERN_MAX = 10_000
-const tenants = new Map<string, string>()
-const roleLists = new Map<string, readonly string[]>()
+const tenants = new StringTable(10_000, ID_MAX)
+// keys need no length bound: at most 32 roles of at most 64 characters each
+const roleLists = new InternTable<readonly string[]>(10_000, Infinity)
 /** A token's `roles` claim as it came (as JSON), to its checked list: known claims skip the checking. */
-const claimedRoles = new Map<string, readonly string[]>()
-const CLAIM_KEY_MAX = 2048
-
-function intern<T>(table: Map<string, T>, key: string, value: T): T {
-  const known = table.get(key)
-  if (known !== undefined) return known
-  if (table.size < INTERN_MAX) table.set(key, value)
-  return value
-}
+const claimedRoles = new InternTable<readonly string[]>(10_000, 2048)
 
 export function principalFromClaims(claims: Record<string, unknown>, config: Config): Principal | null {
   const user = asId(claims.sub)
   const claimed = asId(claims.tenant) ?? asId(claims.systemId)
   if (user === undefined || claimed === undefined) return null
-  const tenant = intern(tenants, claimed, claimed)
+  const tenant = tenants.of(claimed)
   const roles = rolesOf(Array.isArray(claims.roles) ? claims.roles : typeof claims.role === 'string' ? [claims.role] : [])
   return {
     user,
@@ -98,15 +90,12 @@ export function principalFromClaims(claims: Record<string, unknown>, config: Con
 function rolesOf(raw: unknown[]): readonly string[] {
   // The claim's own JSON finds a list seen before without checking and copying
   // it again (JSON, not a join: a role may hold any character, even a separator).
-  // Bounded like the other interned tables: at most INTERN_MAX keys of at most CLAIM_KEY_MAX characters.
-  const json = raw.length <= 64 && raw.every((r) => typeof r === 'string') ? JSON.stringify(raw) : undefined
-  const key = json !== undefined && json.length <= CLAIM_KEY_MAX ? json : undefined
-  const known = key === undefined ? undefined : claimedRoles.get(key)
+  const key = raw.length <= 64 && raw.every((r) => typeof r === 'string') ? JSON.stringify(raw) : undefined
+  const known = key === undefined ? undefined : claimedRoles.lookup(key)
   if (known !== undefined) return known
   const valid = [...new Set(raw.filter((r): r is string => typeof r === 'string' && r.length > 0 && r.length <= 64))].slice(0, 32)
-  const roles = intern(roleLists, JSON.stringify(valid), Object.freeze(valid))
-  if (key !== undefined && claimedRoles.size < INTERN_MAX) claimedRoles.set(key, roles)
-  return roles
+  const roles = roleLists.intern(JSON.stringify(valid), Object.freeze(valid))
+  return key === undefined ? roles : claimedRoles.intern(key, roles)
 }
 
 function hasAny(roles: readonly string[], set: ReadonlySet<string>): boolean {

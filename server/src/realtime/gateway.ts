@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { RawData, WebSocket } from 'ws'
+import { StringTable } from '../intern.ts'
 import type { Principal } from '../plugins/auth.ts'
 import { completeAuthentication } from './authenticate.ts'
 import { Connection, type ConnectionLimits } from './connection.ts'
@@ -69,6 +70,7 @@ const CLIENT_PATHS: ReadonlySet<string> = new Set(['/ws', '/ws/connect'])
 export async function realtimeGateway(app: FastifyInstance, opts: GatewayOptions): Promise<void> {
   const { ctx, dispatcher } = opts
   const ipLimiter = new IpRateLimiter(opts.connectionsPerIpPerMinute)
+  const clientStrings = new StringTable()
   let seq = 0
   const sink = {
     onSlowConsumer(c: Connection) {
@@ -144,14 +146,18 @@ export async function realtimeGateway(app: FastifyInstance, opts: GatewayOptions
     ctx.hub.remove(c, c.closingState?.code ?? code, c.closingState?.reason ?? reason.toString())
   }
 
-  /** The request is not kept: what the connection needs of it is copied out. */
+  /**
+   * The request is not kept: what the connection needs of it is copied out.
+   * Addresses, origins and user agents repeat across connections (one web
+   * app's clients, a NAT, a proxy): each is kept once, not once per connection.
+   */
   function open(socket: WebSocket, req: IncomingMessage, ip: string): Connection {
     const c = new Connection({
       id: `${opts.instanceId}-${(++seq).toString(36)}`,
       socket,
-      ip,
-      userAgent: req.headers['user-agent'],
-      origin: req.headers.origin,
+      ip: clientStrings.of(ip),
+      userAgent: clientStrings.of(req.headers['user-agent']),
+      origin: clientStrings.of(req.headers.origin),
       limits: opts.limits,
       sink,
       writer: opts.writer,
