@@ -23,7 +23,9 @@ export const s5Rooms: Scenario<S5Case> = {
   title: 'S5 many small rooms: rooms of 10 and personal channels',
   method:
     'Closed loop, publishes round-robin over 2k rooms of 10 (then over every personal channel); zero loss required. ' +
-    'µs/msg = server CPU ÷ delivered messages, so the publish path weighs 10× (rooms) or 1× (personal).',
+    'µs/msg = server CPU ÷ delivered messages, so the publish path weighs 10× (rooms) or 1× (personal). ' +
+    'µs/write and µs/publish (estimates) solve rooms = publish/10 + write and personal = publish + write: what one ' +
+    'socket write and one HTTP publish cost, which tells a server\'s own cost from what the machine charges per write.',
   metrics: [
     { key: 'roomRate', label: 'rooms msg/s', digits: 0, ratio: true, targets: [
       { vs: 'ws-tuned', op: '>=', ratio: 1.0 },
@@ -35,6 +37,8 @@ export const s5Rooms: Scenario<S5Case> = {
     ] },
     { key: 'personalRate', label: 'personal msg/s', digits: 0 },
     { key: 'personalCpu', label: 'personal µs/msg', digits: 2, ratio: true },
+    { key: 'writeCpu', label: 'µs/write', digits: 1, ratio: true },
+    { key: 'publishCpu', label: 'µs/publish', digits: 1, ratio: true },
     { key: 'serverPct', label: 'srv CPU%', digits: 0 },
     { key: 'genMaxPct', label: 'gen max%', digits: 0 },
     { key: 'otherPct', label: 'other%', digits: 0 },
@@ -56,12 +60,17 @@ export const s5Rooms: Scenario<S5Case> = {
     const pp = await withProfile(ctx, c, 'S5-personal', () => closedLoopPhase(ctx, c, { ...personal, ms: spec.ms, sampleEvery: 256 }))
     const cpuR = cpuFigures(pr)
     const cpuP = cpuFigures(pp)
+    const roomCpu = pr.serverCpuUs / Math.max(1, pr.delivered)
+    const personalCpu = pp.serverCpuUs / Math.max(1, pp.delivered)
+    const { write, publish } = splitCost(roomCpu, personalCpu, spec.roomSize)
     return {
       metrics: {
         roomRate: (pr.delivered / pr.wallMs) * 1000,
-        roomCpu: pr.serverCpuUs / Math.max(1, pr.delivered),
+        roomCpu,
         personalRate: (pp.delivered / pp.wallMs) * 1000,
-        personalCpu: pp.serverCpuUs / Math.max(1, pp.delivered),
+        personalCpu,
+        writeCpu: write,
+        publishCpu: publish,
         serverPct: cpuR.serverPct,
         genMaxPct: Math.max(cpuR.genMaxPct, cpuP.genMaxPct),
         otherPct: Math.max(cpuR.otherPct, cpuP.otherPct),
@@ -71,4 +80,15 @@ export const s5Rooms: Scenario<S5Case> = {
       notes: [],
     }
   },
+}
+
+/**
+ * One write per recipient and one publish per event, from the two phases' CPU
+ * per delivered message: rooms of `k` cost publish/k + write, personal
+ * channels publish + write. An estimate (the personal phase walks ten times as
+ * many channels), good enough to tell the two costs apart between runs.
+ */
+export function splitCost(roomCpu: number, personalCpu: number, k: number): { write: number; publish: number } {
+  const write = (k * roomCpu - personalCpu) / (k - 1)
+  return { write, publish: personalCpu - write }
 }
