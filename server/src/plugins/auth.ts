@@ -63,10 +63,8 @@ const asId = (v: unknown): string | undefined =>
  * holds one shared copy of each (a few hundred bytes per idle connection).
  */
 const tenants = new StringTable(10_000, ID_MAX)
-// keys need no length bound: at most 32 roles of at most 64 characters each
+/** Checked role lists by their JSON (keys need no length bound: at most 32 roles of at most 64 characters). */
 const roleLists = new InternTable<readonly string[]>(10_000, Infinity)
-/** A token's `roles` claim as it came (as JSON), to its checked list: known claims skip the checking. */
-const claimedRoles = new InternTable<readonly string[]>(10_000, 2048)
 
 export function principalFromClaims(claims: Record<string, unknown>, config: Config): Principal | null {
   const user = asId(claims.sub)
@@ -88,14 +86,16 @@ export function principalFromClaims(claims: Record<string, unknown>, config: Con
 
 /** Distinct non-empty role names of at most 64 characters, the first 32; one shared frozen list per distinct result. */
 function rolesOf(raw: unknown[]): readonly string[] {
-  // The claim's own JSON finds a list seen before without checking and copying
-  // it again (JSON, not a join: a role may hold any character, even a separator).
-  const key = raw.length <= 64 && raw.every((r) => typeof r === 'string') ? JSON.stringify(raw) : undefined
-  const known = key === undefined ? undefined : claimedRoles.lookup(key)
-  if (known !== undefined) return known
+  // A claim that is already a checked list (the usual case) finds it by its own
+  // JSON, with no filtering or copying: only a list that passes the checks
+  // unchanged has the JSON of a kept one. JSON, not a join: a role may hold
+  // any character, a separator too.
+  if (raw.length <= 32 && raw.every((r) => typeof r === 'string')) {
+    const known = roleLists.lookup(JSON.stringify(raw))
+    if (known !== undefined) return known
+  }
   const valid = [...new Set(raw.filter((r): r is string => typeof r === 'string' && r.length > 0 && r.length <= 64))].slice(0, 32)
-  const roles = roleLists.intern(JSON.stringify(valid), Object.freeze(valid))
-  return key === undefined ? roles : claimedRoles.intern(key, roles)
+  return roleLists.intern(JSON.stringify(valid), Object.freeze(valid))
 }
 
 function hasAny(roles: readonly string[], set: ReadonlySet<string>): boolean {
