@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import { profileExtension } from './contenders/contender.ts'
 
 /**
  * Summarises a V8 `.cpuprofile` (from `node --cpu-prof`) in words-sized
@@ -10,7 +11,7 @@ import path from 'node:path'
  */
 interface ProfileNode {
   id: number
-  callFrame: { functionName: string; url: string; lineNumber: number }
+  callFrame: CallFrame
   children?: number[]
 }
 
@@ -35,6 +36,18 @@ function areaOf(url: string, fn: string): string {
   return m ? `${m[1]}/${m[2]}/${m[3]}` : path.basename(url)
 }
 
+type CallFrame = { functionName: string; url: string; lineNumber: number }
+
+/** A function as the tables name it: its name, and where it is (area and line) when it has a source. */
+function frameKey({ functionName, url, lineNumber }: CallFrame): string {
+  return `${functionName || '(anonymous)'} ${url ? `${areaOf(url, functionName)}:${lineNumber + 1}` : ''}`.trim()
+}
+
+/** The project's own code (server/ and shared/ sources): the functions whose inclusive figures are listed. */
+function isProject(url: string): boolean {
+  return /\/(server|shared)\/src\//.test(url)
+}
+
 /**
  * Self time is counted in samples, not summed time deltas: a profile taken
  * through an in-process inspector session has no `(idle)` samples, and the
@@ -54,10 +67,9 @@ export function summariseProfile(file: string, top = 25): string {
   const areas = new Map<string, number>()
   for (const [id, t] of self) {
     const n = byId.get(id)!
-    const { functionName, url, lineNumber } = n.callFrame
+    const { functionName, url } = n.callFrame
     if (functionName === '(idle)') continue
-    const where = url ? `${areaOf(url, functionName)}:${lineNumber + 1}` : ''
-    const key = `${functionName || '(anonymous)'} ${where}`.trim()
+    const key = frameKey(n.callFrame)
     fns.set(key, (fns.get(key) ?? 0) + t)
     const area = areaOf(url, functionName)
     areas.set(area, (areas.get(area) ?? 0) + t)
@@ -71,9 +83,9 @@ export function summariseProfile(file: string, top = 25): string {
   for (const [id, t] of self) {
     const seen = new Set<string>()
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
-      const { functionName, url, lineNumber } = byId.get(at)!.callFrame
-      if (!/\/(server|shared)\/src\//.test(url)) continue
-      const key = `${functionName || '(anonymous)'} ${areaOf(url, functionName)}:${lineNumber + 1}`
+      const frame = byId.get(at)!.callFrame
+      if (!isProject(frame.url)) continue
+      const key = frameKey(frame)
       if (seen.has(key)) continue
       seen.add(key)
       inclusive.set(key, (inclusive.get(key) ?? 0) + t)
@@ -108,7 +120,7 @@ function renderTables(
 }
 
 interface AllocationNode {
-  callFrame: { functionName: string; url: string; lineNumber: number }
+  callFrame: CallFrame
   /** Bytes allocated here, estimated from the samples (V8 scales each sample to what it stands for). */
   selfSize: number
   children: AllocationNode[]
@@ -126,11 +138,10 @@ export function summariseAllocations(file: string, top = 25): string {
   const inclusive = new Map<string, number>()
   let total = 0
   const walk = (n: AllocationNode, project: ReadonlySet<string>): void => {
-    const { functionName, url, lineNumber } = n.callFrame
-    const area = areaOf(url, functionName)
-    const key = `${functionName || '(anonymous)'} ${url ? `${area}:${lineNumber + 1}` : ''}`.trim()
+    const area = areaOf(n.callFrame.url, n.callFrame.functionName)
+    const key = frameKey(n.callFrame)
     let mine = project
-    if (/\/(server|shared)\/src\//.test(url) && !project.has(key)) mine = new Set([...project, key])
+    if (isProject(n.callFrame.url) && !project.has(key)) mine = new Set([...project, key])
     if (n.selfSize > 0) {
       total += n.selfSize
       fns.set(key, (fns.get(key) ?? 0) + n.selfSize)
@@ -147,7 +158,7 @@ export function summariseAllocations(file: string, top = 25): string {
 
 /** The summary for either kind of profile, by its file's extension. */
 export function summarise(file: string): string {
-  return file.endsWith('.heapprofile') ? summariseAllocations(file) : summariseProfile(file)
+  return file.endsWith(profileExtension('alloc')) ? summariseAllocations(file) : summariseProfile(file)
 }
 
 if (import.meta.main) {

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { DIRECT_WRITE_ADDON, DIRECT_WRITE_SOURCE } from '../src/native/direct-write.ts'
 import type { Contender, ContenderId } from './contenders/contender.ts'
-import { CONTENDER_LABELS, ContenderUnavailable } from './contenders/contender.ts'
+import { CONTENDER_LABELS, ContenderUnavailable, profileExtension } from './contenders/contender.ts'
 import { startContender } from './contenders/registry.ts'
 import { prepareSnapshot } from './contenders/snapshot.ts'
 import { PROJECT_ROOT } from './contenders/switchboard.ts'
@@ -157,7 +157,7 @@ async function main(options: BenchOptions): Promise<number> {
   if (scenarios.length === 0) throw new UsageError(`no scenario matches --only ${options.only?.join(',')}`)
   if (options.profileDir) {
     mkdirSync(options.profileDir, { recursive: true })
-    for (const f of readdirSync(options.profileDir)) if (isProfile(f)) rmSync(path.join(options.profileDir, f))
+    for (const f of readdirSync(options.profileDir)) if (f.endsWith(profileExtension(options.profileKind))) rmSync(path.join(options.profileDir, f))
   }
 
   console.log(`## Switchboard benchmark${options.quick ? ' (--quick)' : ''}\n`)
@@ -214,11 +214,11 @@ async function main(options: BenchOptions): Promise<number> {
 
   const profiles: Record<string, string> = {}
   if (options.profileDir) {
-    for (const f of readdirSync(options.profileDir).filter(isProfile).sort()) {
+    const title = options.profileKind === 'cpu' ? 'CPU profile' : 'Allocation profile'
+    for (const f of readdirSync(options.profileDir).filter((f) => f.endsWith(profileExtension(options.profileKind))).sort()) {
       const summary = summarise(path.join(options.profileDir, f))
       profiles[f] = summary
       // Switchboard's are printed; the others stay in the directory for comparison.
-      const title = f.endsWith('.heapprofile') ? 'Allocation profile' : 'CPU profile'
       if (f.includes('switchboard')) console.log(`### ${title} ${f}\n\n\`\`\`\n${summary}\n\`\`\`\n`)
     }
   }
@@ -259,8 +259,4 @@ function socketWrites(root: string): string {
   if (!existsSync(at(DIRECT_WRITE_SOURCE))) return 'through Node streams (a commit before direct writes)'
   if (!existsSync(at(DIRECT_WRITE_ADDON))) return 'through Node streams (the addon is not built: npm run build:native)'
   return 'direct (native addon)'
-}
-
-function isProfile(file: string): boolean {
-  return file.endsWith('.cpuprofile') || file.endsWith('.heapprofile')
 }

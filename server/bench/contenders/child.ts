@@ -70,7 +70,7 @@ export class ChildHandle {
 
   /** Starts, or stops and writes to `file`, a CPU or allocation profile of this process. */
   async profile(op: 'start' | 'stop', kind: ProfileKind, file?: string): Promise<boolean> {
-    const r = await this.probe<{ ok: boolean }>(`${kind === 'cpu' ? 'profile' : 'alloc'}-${op}`, 30_000, { file })
+    const r = await this.probe<{ ok: boolean }>(`${kind}-${op}`, 30_000, { file })
     return r?.ok ?? false
   }
 
