@@ -148,8 +148,9 @@ export async function realtimeGateway(app: FastifyInstance, opts: GatewayOptions
 
   /**
    * The request is not kept: what the connection needs of it is copied out.
-   * Addresses, origins and user agents repeat across connections (one web
-   * app's clients, a NAT, a proxy): each is kept once, not once per connection.
+   * Origins, user agents and addresses repeat across connections (one web
+   * app's clients, a NAT, a proxy): the connection keeps the shared copy. (For
+   * a peer address Node's socket still caches its own, in `_peername`.)
    */
   function open(socket: WebSocket, req: IncomingMessage, ip: string): Connection {
     const c = new Connection({
