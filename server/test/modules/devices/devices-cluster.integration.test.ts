@@ -28,7 +28,7 @@ t.test('a device seen by one instance is known to the other; approval, naming an
 
   // approved through b, whose copy holds the live state a shares: the approved device's state is published once
   const approved = await api(b, op, 'POST', `/api/devices/${id}/approve`)
-  t.equal(approved.status, 200)
+  t.equal(approved.status, 200, JSON.stringify(approved.body))
   t.match((await watcher.next(isPush('device-update', id))).data, { deviceId: id, online: true }, 'the approved device\'s state is published')
   t.equal(a.app.devices.registry.get(id)!.approval, 'approved')
   await sleep(200) // a second copy of the event, had an instance sent one, would be here by now

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { SimulatedPlug } from '../../../src/modules/devices/simulator/simulated-plug.ts'
 import { SimulatedShellyCloud } from '../../../src/modules/devices/simulator/simulated-cloud.ts'
@@ -88,6 +89,25 @@ for (const driver of DRIVERS) {
       await store.repo.upsert([{ ...row!, name: 'Plug S (device name)', stateSeq: row!.stateSeq + 2 }])
       t.equal((await store.repo.loadAll())[0]!.name, 'Plug S (device name)', 'the name a device gives itself is taken while no operator named it')
       await store.repo.saveConfig({ ...row! }) // back as it was, for the tests below
+    })
+
+    await t.test('a new device\'s first state write and an operator\'s first save, made at once by two instances, both land', async (t) => {
+      // on PostgreSQL the two inserts race on the external key, which is not the upserts' arbiter
+      const store = a.app.devices.store as OrmDeviceStore
+      const [row] = await store.repo.loadAll()
+      const ids: string[] = []
+      const failures: unknown[] = []
+      for (let i = 0; i < 200; i++) {
+        const fresh = { ...row!, id: randomUUID(), externalId: `race-${i}`, name: `race-${i}`, approval: 'pending' as const, stateSeq: row!.stateSeq + 1 }
+        ids.push(fresh.id)
+        const settled = await Promise.allSettled([store.repo.upsert([fresh]), store.repo.saveConfig({ ...fresh, approval: 'approved', name: 'Ward 3 kettle' })])
+        for (const s of settled) if (s.status === 'rejected') failures.push(String(s.reason))
+      }
+      t.same(failures, [], 'no write failed')
+      const stored = (await store.repo.loadAll()).filter((d) => ids.includes(d.id))
+      t.equal(stored.length, ids.length, 'every row written')
+      t.ok(stored.every((d) => d.approval === 'approved' && d.name === 'Ward 3 kettle' && d.stateSeq === row!.stateSeq + 1), 'each with the operator\'s settings and the state write\'s version, whichever came first')
+      await rows('delete from {device} where id in (select value from json_array_elements_text(?::json))', [JSON.stringify(ids)])
     })
 
     let connectionId = ''

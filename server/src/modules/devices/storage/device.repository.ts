@@ -31,6 +31,28 @@ const COLUMNS: Array<[keyof DeviceSnapshot, string, string]> = [
 /** What operators set (device routes); everything else is the device's state. */
 const CONFIG_FIELDS: ReadonlyArray<keyof DeviceSnapshot> = ['name', 'approval', 'equipmentId', 'equipmentName', 'appointmentOnlyMode']
 
+/** The second key of a device row; an upsert arbitrates on `id` alone. */
+const EXTERNAL_KEY = 'device_tenant_source_external_id_unique'
+
+/**
+ * Two instances writing a new device's first row at the same moment (the
+ * serving one its state, another an operator's approval) race in
+ * PostgreSQL: the later insert can meet the earlier on the external key,
+ * which is not its ON CONFLICT arbiter, before it meets it on `id`, and fail
+ * with a unique violation instead of updating. By then the earlier row is
+ * committed, so the statement run once more takes the update path. A real
+ * clash (another id under the same external key) fails again and is thrown.
+ */
+async function racingFirstWrite<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write()
+  } catch (err) {
+    const e = err as { code?: unknown; constraint?: unknown }
+    if (e.code !== '23505' || e.constraint !== EXTERNAL_KEY) throw err
+    return write()
+  }
+}
+
 const iso = (v: unknown): string | null => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString())
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
 
@@ -91,14 +113,16 @@ export class DeviceRepository {
     if (rows.length === 0) return
     const { columns, fields, record, updates } = recordsetSql(COLUMNS, ['id', 'createdAt', ...CONFIG_FIELDS])
     const t = this.#table()
-    await query(
-      this.#orm,
-      `insert into ${t} (${columns}, "updated_at")
-       select ${fields}, now() from json_to_recordset(?::json) as x(${record})
-       on conflict ("id") do update set ${updates}, "updated_at" = now(),
-         "name" = case when ${t}."name" = ${t}."external_id" then excluded."name" else ${t}."name" end
-       where ${t}."state_seq" < excluded."state_seq"`,
-      [JSON.stringify(rows)],
+    await racingFirstWrite(() =>
+      query(
+        this.#orm,
+        `insert into ${t} (${columns}, "updated_at")
+         select ${fields}, now() from json_to_recordset(?::json) as x(${record})
+         on conflict ("id") do update set ${updates}, "updated_at" = now(),
+           "name" = case when ${t}."name" = ${t}."external_id" then excluded."name" else ${t}."name" end
+         where ${t}."state_seq" < excluded."state_seq"`,
+        [JSON.stringify(rows)],
+      ),
     )
   }
 
@@ -116,12 +140,14 @@ export class DeviceRepository {
       .map(([, col]) => `"${col}" = excluded."${col}"`)
       .join(', ')
     const t = this.#table()
-    await query(
-      this.#orm,
-      `insert into ${t} (${columns}, "updated_at")
-       select ${fields}, now() from json_to_recordset(?::json) as x(${record})
-       on conflict ("id") do update set ${settings}, "updated_at" = now()`,
-      [JSON.stringify([{ ...row, stateSeq: 0 }])],
+    await racingFirstWrite(() =>
+      query(
+        this.#orm,
+        `insert into ${t} (${columns}, "updated_at")
+         select ${fields}, now() from json_to_recordset(?::json) as x(${record})
+         on conflict ("id") do update set ${settings}, "updated_at" = now()`,
+        [JSON.stringify([{ ...row, stateSeq: 0 }])],
+      ),
     )
   }
 
