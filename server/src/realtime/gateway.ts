@@ -2,7 +2,7 @@ import { CLOSE_CODES, PROTOCOL_VERSION } from '@switchboard/shared'
 import type { FastifyInstance } from 'fastify'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { RawData, WebSocket } from 'ws'
+import type { RawData, WebSocket, WebSocketServer } from 'ws'
 import { StringTable } from '../intern.ts'
 import type { Principal } from '../plugins/auth.ts'
 import { completeAuthentication } from './authenticate.ts'
@@ -37,16 +37,20 @@ type Tagged = WebSocket & { [CONNECTION]?: Connection }
 
 /**
  * The 101 response, `welcome` and (on `/ws/connect`) `auth_success` are written
- * in the same turn of the event loop: corked, they leave in one segment and one
- * syscall instead of three. The socket is uncorked once the turn is over,
- * whatever happened meanwhile (ws ending the socket on a bad handshake uncorks
- * it too). Refusals before this point are written uncorked.
+ * corked: they leave in one segment and one syscall instead of three. ws
+ * completes a handshake synchronously (no `verifyClient`), so all three are
+ * written by the time `handleUpgrade` returns and the socket is uncorked there:
+ * no Immediate per connection waits for the end of the turn. A handshake ws
+ * refuses ends the socket, which uncorks it too. Refusals before this point
+ * are written uncorked.
  */
-function holdWrites(socket: Duplex): void {
+function upgradeCorked(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, opened: (ws: WebSocket) => void): void {
   socket.cork()
-  setImmediate(() => {
+  try {
+    wss.handleUpgrade(req, socket, head, opened)
+  } finally {
     if (socket.writableCorked > 0) socket.uncork()
-  })
+  }
 }
 
 const CLIENT_PATHS: ReadonlySet<string> = new Set(['/ws', '/ws/connect'])
@@ -119,9 +123,8 @@ export async function realtimeGateway(app: FastifyInstance, opts: GatewayOptions
       }
       principal = result.principal
     }
-    holdWrites(socket)
     // ws takes the socket's errors over synchronously, before anything can be emitted
-    wss.handleUpgrade(req, socket, head, (ws) => {
+    upgradeCorked(wss, req, socket, head, (ws) => {
       const c = open(ws, req, ip)
       welcome(c, principal !== undefined)
       if (principal !== undefined) completeAuthentication(ctx, c, principal, undefined)
