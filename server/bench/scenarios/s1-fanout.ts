@@ -43,7 +43,7 @@ export const s1Fanout: Scenario<S1Case> = {
     { key: 'bound', label: 'bound' },
   ],
   cases(o: BenchOptions): S1Case[] {
-    if (o.quick) return [{ name: '1k subs', subs: 1000, warmMs: 200, ms: 800 }]
+    if (o.quick) return [{ name: '1k subs', subs: 1000, warmMs: 200, ms: 600 }]
     return [
       { name: '1k subs', subs: 1000, warmMs: 800, ms: 3000 },
       { name: '10k subs', subs: 10_000, warmMs: 800, ms: 3000 },

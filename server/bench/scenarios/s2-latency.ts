@@ -51,7 +51,7 @@ export const s2Latency: Scenario<S2Case> = {
     { key: 'bound', label: 'bound' },
   ],
   cases(o: BenchOptions): S2Case[] {
-    if (o.quick) return [{ name: '500 subs × 20/s', subs: 500, rate: 20, warmMs: 200, ms: 1200 }]
+    if (o.quick) return [{ name: '500 subs × 20/s', subs: 500, rate: 20, warmMs: 200, ms: 1000 }]
     // p99 over sampled deliveries rests on the slowest few events of the phase:
     // at 20 and 10 events/s, 8 s gives 160 and 80 of them (4 s gave a p99 that
     // moved ±50% between rounds at 10k × 10/s, where every server is near a full core)
