@@ -67,7 +67,7 @@ export class RedisRegistry implements ClusterRegistry {
     this.#beat.unref()
   }
 
-  /** One heartbeat: renew, rewrite, flush, then clean up after dead instances. Never throws. */
+  /** One heartbeat: renew, rewrite, flush, then start cleaning up after dead instances (not waited for). Never throws. */
   beat(): Promise<void> {
     this.#beating ??= this.#heartbeat().finally(() => {
       this.#beating = undefined
@@ -229,8 +229,19 @@ export class RedisRegistry implements ClusterRegistry {
     if (replies[1]?.[1] === 1 && this.#wasRegistered) this.#o.onShareLost()
     this.#wasRegistered = true
     await this.#writeDirty().catch(() => undefined)
-    await this.#reapExpired(now).catch((err: unknown) => this.#o.log.warn({ err: { message: (err as Error).message } }, 'cluster cleanup failed'))
+    // Cleaning up after a dead instance waits on the database (its connection
+    // records, its devices), which may be slow in the very incident that killed
+    // it: it runs beside the heartbeat, one at a time, never inside it, so that
+    // this instance keeps renewing its own lease meanwhile and is not taken for
+    // dead (and cleaned up) in turn.
+    this.#reaping ??= this.#reapExpired(now)
+      .catch((err: unknown) => this.#o.log.warn({ err: { message: (err as Error).message } }, 'cluster cleanup failed'))
+      .finally(() => {
+        this.#reaping = undefined
+      })
   }
+
+  #reaping: Promise<void> | undefined
 
   #wasRegistered = false
   #failedBeats = 0

@@ -99,6 +99,29 @@ t.test('a crashed instance (heartbeats stopped, nothing cleaned) leaves the view
   watcher.close()
 })
 
+t.test('an instance cleaning up slowly after a dead one keeps renewing its own lease: it is not taken for dead in turn', async (t) => {
+  const { nodes } = await startCluster(t, 'slow-reap', 3, ENV)
+  const [a, b, c] = nodes as [TestServer, TestServer, TestServer]
+  // the cleanup after a dead instance waits on the database, which may be slow in the same incident: here 1.5 s, almost four leases
+  let cleanups = 0
+  for (const node of [a, b]) node.app.cluster.onInstanceLost(() => new Promise<void>((r) => setTimeout(() => (cleanups++, r()), 1_500)))
+  const live = () => a.app.cluster.redisRegistry!.liveInstances()
+  t.same((await until(live, (ids) => ids.length === 3)).sort(), ['n1', 'n2', 'n3'])
+
+  c.app.cluster.redisRegistry!.abandon() // c "dies"
+  t.same((await until(live, (ids) => !ids.includes('n3'))).sort(), ['n1', 'n2'], 'the dead instance leaves the view')
+  // during the slow cleanup, both survivors stay in the view at every look
+  const seen: string[][] = []
+  const end = Date.now() + 1_600
+  while (Date.now() < end) {
+    seen.push((await live()).sort())
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  t.ok(seen.length > 10, 'looked often')
+  t.same(seen.filter((ids) => ids.join() !== 'n1,n2'), [], 'never without a survivor')
+  t.equal(await until(async () => cleanups, (n) => n > 0), 1, 'one cleanup, by one survivor')
+})
+
 t.test('Redis restarted empty: every instance writes its share again (view, presence, online counts)', async (t) => {
   const { nodes, prefix } = await startCluster(t, 'rewrite', 2, ENV)
   const [a, b] = nodes as [TestServer, TestServer]
