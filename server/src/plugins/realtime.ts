@@ -57,7 +57,7 @@ async function realtimePlugin(app: FastifyInstance, opts: RealtimePluginOptions)
   const hub = new Hub({ systemChannels, metrics, writes })
 
   const channelAccess = (p: Principal, channel: string): ErrorCode | null => {
-    if (RESTRICTED_CHANNELS[channel] !== undefined && !p.isAdmin && !p.isTenantAdmin) return 'FORBIDDEN_CHANNEL'
+    if (Object.hasOwn(RESTRICTED_CHANNELS, channel) && !p.isAdmin && !p.isTenantAdmin) return 'FORBIDDEN_CHANNEL'
     return null
   }
 
