@@ -84,7 +84,9 @@ export class Dispatcher {
       return this.#reject(connection, 'INVALID_FRAME', `Invalid "${type}" frame`, requestId, details)
     }
     if (route.handler.requiresAuth && connection.principal === null) {
-      return this.#reject(connection, 'NOT_AUTHENTICATED', undefined, requestId)
+      // a well-formed frame sent too early is answered and ignored (PROTOCOL.md §3), not held
+      // against the connection: the auth deadline and the rate limit already bound a client that waits
+      return this.#reject(connection, 'NOT_AUTHENTICATED', undefined, requestId, undefined, false)
     }
     ctx.countIn(type)
     try {
@@ -107,12 +109,13 @@ export class Dispatcher {
     message: string | undefined,
     requestId: string | undefined,
     details?: Array<{ path: string; message: string }>,
+    invalid = true,
   ): void {
     const ref = connection.sendError(code, message, requestId, details)
     this.#ctx.countRejected(code)
     this.#ctx.hub.notify('rejected', connection, code, ref)
     this.#ctx.log.debug({ connectionId: connection.id, code, ref }, 'client frame rejected')
-    if (++connection.invalidFrames >= connection.limits.maxInvalidFrames) {
+    if (invalid && ++connection.invalidFrames >= connection.limits.maxInvalidFrames) {
       connection.close(CLOSE_CODES.POLICY_VIOLATION, 'too many invalid frames')
     }
   }
