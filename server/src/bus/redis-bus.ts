@@ -228,7 +228,19 @@ export class RedisBus implements Bus {
     if (this.#lostSubscriber) {
       this.#lostSubscriber = false
       this.#gaps?.resync()
+      for (const listener of this.#resubscribed) listener()
     }
+  }
+
+  readonly #resubscribed: Array<() => void> = []
+
+  /**
+   * Called whenever the subscriber connection is back after a drop: messages
+   * published meanwhile never reached this instance (pub/sub keeps nothing),
+   * so what can be read back from stored state should be.
+   */
+  onResubscribed(listener: () => void): void {
+    this.#resubscribed.push(listener)
   }
 
   #onMessage(topic: string, text: string): void {

@@ -1,4 +1,4 @@
-import { PresenceGetFrameSchema } from '@switchboard/shared'
+import { CLOSE_CODES, PresenceGetFrameSchema } from '@switchboard/shared'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Gauge } from 'prom-client'
@@ -163,6 +163,23 @@ async function clusterPlugin(app: FastifyInstance, opts: ClusterPluginOptions) {
     } catch (err) {
       log.warn({ err }, 'revocations could not be loaded from redis')
     }
+  }
+
+  // A disconnect order travels on pub/sub: one sent while this instance's subscriber was away never
+  // arrives. Its revocation is stored as well, so after every resubscription the stored revocations are
+  // read again and the local connections they cover are closed, as the order would have closed them.
+  if (redis !== undefined) {
+    redis.bus.onResubscribed(() => {
+      void loadRevocations().then(() => {
+        let closed = 0
+        for (const c of hub.connections.values()) {
+          if (c.principal === null || !revocations.isRevoked(c.principal)) continue
+          c.close(CLOSE_CODES.REVOKED, 'access revoked')
+          closed++
+        }
+        if (closed > 0) log.warn({ closed }, 'connections revoked while this instance was not receiving cluster messages: closed now')
+      })
+    })
   }
 
   const disconnects = new DisconnectService({

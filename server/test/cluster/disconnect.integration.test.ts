@@ -3,6 +3,7 @@ import t from 'tap'
 import { startCluster, startDatabaseCluster } from '../helpers/cluster.ts'
 import { openTestDatabase } from '../helpers/database.ts'
 import type { TestServer } from '../helpers/server.ts'
+import { redisClient } from '../helpers/redis.ts'
 import { TestClient } from '../helpers/ws-client.ts'
 
 const post = (node: TestServer, path: string, token: string, body?: unknown) =>
@@ -40,6 +41,26 @@ t.test('a user\'s and a tenant\'s connections are closed with 4005 on every inst
   for (const c of alice) t.same(await c.closed, { code: CLOSE_CODES.REVOKED, reason: 'tenant disabled' })
   for (const c of zed) t.match(await c.request({ type: 'ping' }), { type: 'pong' }, 'other tenants stay connected')
   for (const c of zed) c.close()
+})
+
+t.test('a revocation ordered while an instance is not receiving cluster messages closes its connections there once it is back', async (t) => {
+  const cluster = await startCluster(t, 'disconnect-away', 0)
+  const tag = `away-${process.pid}-${Date.now().toString(36)}` // the subscriber's connection name, unique across parallel test files
+  const a = await cluster.add({ INSTANCE_ID: `${tag}-a` })
+  const b = await cluster.add({ INSTANCE_ID: `${tag}-b` })
+  const mallory = await TestClient.connect(b.http, b.token({ sub: 'mallory', tenant: 'acme', roles: ['user'] }))
+  const alice = await TestClient.connect(b.http, b.token({ sub: 'alice', tenant: 'acme', roles: ['user'] }))
+  // b's subscriber connection drops (a failover, a client-output-buffer kill): the order published now never reaches b
+  const redis = await redisClient(t)
+  const line = String(await redis.client('LIST')).split('\n').find((l) => l.includes(`name=${tag}-b:subscriber`))
+  t.ok(line, 'b\'s subscriber found')
+  await redis.client('KILL', 'ID', /id=(\d+)/.exec(line!)![1]!)
+  const root = a.token({ sub: 'root', tenant: 'ops', roles: ['admin'] })
+  t.equal((await post(a, '/api/websocket/users/acme/mallory/disconnect', root, { reason: 'token revoked' })).status, 200)
+  const closed = await Promise.race([mallory.closed, new Promise((r) => setTimeout(() => r('still open'), 5_000))])
+  t.same(closed, { code: CLOSE_CODES.REVOKED, reason: 'access revoked' }, 'closed by b once its subscriber is back')
+  t.match(await alice.request({ type: 'ping' }), { type: 'pong' }, 'others stay connected')
+  alice.close()
 })
 
 t.test('revoked tokens are refused on every instance, and by one that starts later; newer tokens work', async (t) => {
