@@ -28,12 +28,20 @@ export class ClusterAdmission implements ConnectionObserver {
   readonly #cap: number
   readonly #log: RedisLog
   readonly #entries = new Map<string, Entry>()
+  readonly #uncertain: (() => void) | undefined
   #failOpen = 0
 
-  constructor(store: PresenceStore, cap: number, log: RedisLog) {
+  /**
+   * `uncertain` is told of every admission the store did not answer: one that
+   * timed out may still have been counted there, and no release will take it
+   * back (the connection is uncounted here), so the caller rewrites this
+   * instance's share from `snapshot` once the store answers again.
+   */
+  constructor(store: PresenceStore, cap: number, log: RedisLog, uncertain?: () => void) {
     this.#store = store
     this.#cap = cap
     this.#log = log
+    this.#uncertain = uncertain
   }
 
   readonly admit = (c: Connection): Promise<boolean> => {
@@ -54,6 +62,7 @@ export class ClusterAdmission implements ConnectionObserver {
         if (this.#failOpen++ % 100 === 0) this.#log.warn({ err: { message: (err as Error).message } }, 'cluster connection cap unavailable; admitting on the local cap')
         entry.state = entry.rewritten ? 'counted' : 'uncounted'
         if (entry.closed) this.#release(c.id, entry)
+        this.#uncertain?.()
         return true
       },
     )

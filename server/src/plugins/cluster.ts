@@ -79,7 +79,19 @@ async function clusterPlugin(app: FastifyInstance, opts: ClusterPluginOptions) {
     const redisPresence = new RedisPresence(redis.bus.commands, redis.keys, instanceId)
     presence = redisPresence
     tracker = new PresenceTracker({ store: presence, bus, instanceId, enabled: presenceEnabled, log })
-    const admission = new ClusterAdmission(redisPresence, config.MAX_CONNECTIONS_PER_USER, log)
+    // An admission Redis did not answer in time may have been counted there all the same (a stall, not
+    // an outage: the connection stays up, so no reconnect rewrites anything): a second later this
+    // instance's share is written whole from what it holds, which puts the per-user counts right.
+    let healing: NodeJS.Timeout | undefined
+    const healShare = () => {
+      if (healing !== undefined) return
+      healing = setTimeout(() => {
+        healing = undefined
+        rewriteShare()
+      }, 1_000)
+      healing.unref()
+    }
+    const admission = new ClusterAdmission(redisPresence, config.MAX_CONNECTIONS_PER_USER, log, healShare)
     app.realtime.admission = admission.admit
     hub.addObserver(admission)
     const connectionRows = app.hasDecorator('orm') ? new ConnectionRepository(app.orm) : undefined

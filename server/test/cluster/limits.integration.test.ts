@@ -1,4 +1,5 @@
 import { CLOSE_CODES } from '@switchboard/shared'
+import { createServer, connect, type AddressInfo } from 'node:net'
 import t from 'tap'
 import { RedisPublishRate } from '../../src/cluster/publish-rate.ts'
 import { RedisKeys } from '../../src/redis/keys.ts'
@@ -35,6 +36,48 @@ t.test('the per-user connection cap holds across instances', async (t) => {
   }
   t.ok(again, 'a freed slot is usable from another instance')
   for (const c of [second, other, again]) c?.close()
+})
+
+t.test('an admission Redis answered too late is counted right again: the user is not locked out once the connection is gone', async (t) => {
+  // a proxy in front of Redis that can hold its replies back: a stall, not an outage (the connection stays up)
+  let delayMs = 0
+  const proxy = createServer((client) => {
+    const upstream = connect(6379, '127.0.0.1')
+    client.on('data', (d) => upstream.write(d))
+    let replies = Promise.resolve() // in order: a held-back reply holds back the ones after it
+    upstream.on('data', (d) => {
+      const delay = delayMs
+      replies = replies.then(() => new Promise((r) => setTimeout(r, delay))).then(() => void client.write(d))
+    })
+    const end = () => (client.destroy(), upstream.destroy())
+    client.on('error', end).on('close', end)
+    upstream.on('error', end).on('close', end)
+  })
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))
+  t.teardown(() => new Promise((r) => proxy.close(r)))
+  const { port } = proxy.address() as AddressInfo
+  const cluster = await startCluster(t, 'cap-stall', 0, { MAX_CONNECTIONS_PER_USER: '1' })
+  const a = await cluster.add({ REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_COMMAND_TIMEOUT_MS: '100' })
+  const b = await cluster.add() // straight to Redis
+  const token = a.token({ sub: 'bob', tenant: 'acme', roles: ['user'] })
+
+  delayMs = 400 // the ADMIT runs in Redis, its answer comes after the command timeout: admitted on the local cap
+  const first = await TestClient.connect(a.http, token)
+  t.match(await first.next((f) => f.type === 'auth_success'), { user: 'bob' })
+  delayMs = 0
+  first.close()
+  await first.closed
+  await new Promise((r) => setTimeout(r, 500)) // the stall is over, its late answers are in
+  // without the rewrite Redis would count bob's gone connection for ever, and refuse him at the cap of one
+  let again: TestClient | undefined
+  for (let i = 0; i < 60 && again === undefined; i++) {
+    const c = await TestClient.connect(b.http, token)
+    const outcome = await Promise.race([c.next((f) => f.type === 'auth_success').then(() => 'ok'), c.closed.then(() => 'closed')])
+    if (outcome === 'ok') again = c
+    else await new Promise((r) => setTimeout(r, 50))
+  }
+  t.ok(again, 'admitted again (on another instance) once the share is rewritten')
+  again?.close()
 })
 
 t.test('the publish rate window is shared: two limiters (two instances) count against one budget', async (t) => {
