@@ -9,6 +9,7 @@ import { historyPolicyResolver } from './history/history-policy.ts'
 import type { HistoryStore } from './history/history.ts'
 import { MemoryHistory } from './history/memory-history.ts'
 import { installErrorHandler } from './http-errors.ts'
+import { HttpProblem } from './http-problem.ts'
 import { publishRoutes } from './modules/publish/routes.ts'
 import { statsRoutes } from './modules/stats/routes.ts'
 import { adminSessionRoutes } from './modules/admin-session/routes.ts'
@@ -84,6 +85,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       return done(null, value)
     }
     parseJson(request, text, done)
+  })
+
+  // No path or query parameter may carry a NUL: PostgreSQL cannot hold one in text, and refuses it
+  // in a bound parameter as a protocol violation (08P01), a code PgBouncer also uses for transient
+  // failures, so orUnavailable cannot tell it from an outage afterwards (it would answer 503).
+  // (a callback hook: no promise per request on the publish path)
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.url.includes('%00')) done(new HttpProblem(400, 'INVALID_FRAME', 'The URL contains a NUL character (%00)'))
+    else done()
   })
 
   const metrics = new Metrics()

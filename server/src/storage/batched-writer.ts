@@ -1,8 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { Counter, Gauge, type Registry } from 'prom-client'
+import { isDataException, sqlState } from './db-errors.ts'
 
 export interface WriterMetrics {
   dropped: Counter<'writer'>
+  refused: Counter<'writer'>
   written: Counter<'writer'>
   failures: Counter<'writer'>
   buffered: Gauge<'writer'>
@@ -14,6 +16,7 @@ export function writerMetrics(registry: Registry): WriterMetrics {
   if (existing !== undefined) {
     return {
       dropped: existing as Counter<'writer'>,
+      refused: registry.getSingleMetric('switchboard_db_writer_refused_total') as Counter<'writer'>,
       written: registry.getSingleMetric('switchboard_db_writer_written_total') as Counter<'writer'>,
       failures: registry.getSingleMetric('switchboard_db_writer_flush_failures_total') as Counter<'writer'>,
       buffered: registry.getSingleMetric('switchboard_db_writer_buffered') as Gauge<'writer'>,
@@ -27,6 +30,12 @@ export function writerMetrics(registry: Registry): WriterMetrics {
       labelNames: ['writer'],
       registers,
     }),
+    refused: new Counter({
+      name: 'switchboard_db_writer_refused_total',
+      help: 'Records dropped because the database refused their content (data exception, SQLSTATE class 22); never retried',
+      labelNames: ['writer'],
+      registers,
+    }),
     written: new Counter({
       name: 'switchboard_db_writer_written_total',
       help: 'Records the batched writer stored',
@@ -35,7 +44,7 @@ export function writerMetrics(registry: Registry): WriterMetrics {
     }),
     failures: new Counter({
       name: 'switchboard_db_writer_flush_failures_total',
-      help: 'Batch writes that failed (the batch is retried while it fits in the buffer)',
+      help: 'Batch writes that failed (retried while the batch fits in the buffer; a batch refused for its content is split instead)',
       labelNames: ['writer'],
       registers,
     }),
@@ -67,6 +76,13 @@ export interface BatchedWriterOptions<T> {
   log: Pick<FastifyBaseLogger, 'warn' | 'error'>
 }
 
+/** A batch write cut short by a failure that is not about the records' content. */
+interface Interrupted<T> {
+  err: unknown
+  /** Records not written yet, in order. */
+  rest: T[]
+}
+
 /**
  * Keeps the database off the hot path. `push` is synchronous and O(1): the
  * caller (a WebSocket observer, a log hook) never waits and never sees a
@@ -77,6 +93,11 @@ export interface BatchedWriterOptions<T> {
  * stops there: further records are dropped and counted, a failed batch is put
  * back only as far as it fits, and one warning per interval says how many
  * were dropped. Memory stays bounded whatever the database does.
+ *
+ * A batch the database refuses for a record's content (SQLSTATE class 22, a
+ * NUL in text for instance) would fail the same way on every retry and hold
+ * back every record behind it: its halves are written on their own until the
+ * refused records stand alone, and those are dropped, counted and logged.
  */
 export class BatchedWriter<T> {
   readonly name: string
@@ -84,6 +105,7 @@ export class BatchedWriter<T> {
   readonly #list: T[] = []
   readonly #keyed: Map<string, T> | undefined
   readonly #dropped: Counter.Internal
+  readonly #refused: Counter.Internal
   readonly #written: Counter.Internal
   readonly #failures: Counter.Internal
   readonly #buffered: Gauge.Internal<'writer'>
@@ -93,13 +115,14 @@ export class BatchedWriter<T> {
   /** Since the last report (one warning per interval). */
   #droppedSinceReport = 0
   #failureSinceReport: unknown = undefined
-  readonly stats = { written: 0, dropped: 0, failures: 0 }
+  readonly stats = { written: 0, dropped: 0, refused: 0, failures: 0 }
 
   constructor(opts: BatchedWriterOptions<T>) {
     this.name = opts.name
     this.#opts = opts
     this.#keyed = opts.key ? new Map() : undefined
     this.#dropped = opts.metrics.dropped.labels(opts.name)
+    this.#refused = opts.metrics.refused.labels(opts.name)
     this.#written = opts.metrics.written.labels(opts.name)
     this.#failures = opts.metrics.failures.labels(opts.name)
     this.#buffered = opts.metrics.buffered.labels(opts.name)
@@ -147,21 +170,58 @@ export class BatchedWriter<T> {
 
   async #run(): Promise<void> {
     while (this.size > 0) {
-      const batch = this.#take(this.#opts.batchSize)
-      try {
-        await this.#opts.write(batch)
-      } catch (err) {
-        this.stats.failures++
-        this.#failures.inc()
-        this.#failureSinceReport = err
-        this.#requeue(batch)
+      const interrupted = await this.#write(this.#take(this.#opts.batchSize))
+      if (interrupted) {
+        this.#failureSinceReport = interrupted.err
+        this.#requeue(interrupted.rest)
         this.#buffered.set(this.size)
         return
       }
-      this.stats.written += batch.length
-      this.#written.inc(batch.length)
       this.#buffered.set(this.size)
     }
+  }
+
+  /**
+   * Writes one batch. On a data exception it writes the batch's halves, and
+   * their halves, in order: the good records are stored in O(refused × log n)
+   * statements, and each record refused on its own is dropped. Any other
+   * failure stops there and hands back what is left to retry, as before.
+   */
+  async #write(batch: T[]): Promise<Interrupted<T> | undefined> {
+    const parts = [batch]
+    while (parts.length > 0) {
+      const part = parts.shift()!
+      try {
+        await this.#opts.write(part)
+      } catch (err) {
+        this.stats.failures++
+        this.#failures.inc()
+        if (!isDataException(err)) return { err, rest: [...part, ...parts.flat()] }
+        if (part.length === 1) this.#refuse(part[0]!, err)
+        else parts.unshift(part.slice(0, part.length >> 1), part.slice(part.length >> 1))
+        continue
+      }
+      this.stats.written += part.length
+      this.#written.inc(part.length)
+    }
+    return undefined
+  }
+
+  /** One warning per refused record: rare once inputs are cleaned where they enter, and each is a lost row. */
+  #refuse(record: T, err: unknown): void {
+    this.stats.refused++
+    this.#refused.inc()
+    this.#opts.log.warn(
+      {
+        writer: this.name,
+        sqlState: sqlState(err),
+        // the driver's message, not the error: its `where` field can quote the row
+        reason: (err as Error).message,
+        ...(this.#opts.key ? { key: this.#opts.key(record) } : {}),
+        refusedTotal: this.stats.refused,
+      },
+      'database refused a record; dropped it (not retried)',
+    )
   }
 
   #take(n: number): T[] {

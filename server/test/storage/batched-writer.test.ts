@@ -212,6 +212,104 @@ t.test('a failed keyed batch never overwrites a newer snapshot that arrived mean
   ])
 })
 
+/** What node-postgres and PGlite both throw for a NUL in text or JSON: SQLSTATE 22P05, class 22 (data exception). */
+const refused = () => Object.assign(new Error('unsupported Unicode escape sequence'), { code: '22P05' })
+
+t.test('a batch refused for one record stores the others, drops only that one, counts and logs it', async (t) => {
+  const batches: number[][] = []
+  const { writer, registry, warnings } = setup<number>({
+    maxBuffer: 100,
+    batchSize: 8,
+    write: async (b) => {
+      if (b.includes(13)) throw refused()
+      batches.push(b)
+    },
+  })
+  t.teardown(() => writer.close())
+  for (let i = 10; i < 18; i++) writer.push(i)
+  await writer.flush()
+  t.same(batches.flat(), [10, 11, 12, 14, 15, 16, 17], 'every other record of the batch stored, in order')
+  t.equal(writer.size, 0, 'nothing requeued: the refused record would fail forever')
+  t.equal(writer.stats.refused, 1)
+  t.equal(writer.stats.dropped, 0, 'not a buffer drop')
+  t.equal(await metric(registry, 'switchboard_db_writer_refused_total'), 1)
+  t.equal(await metric(registry, 'switchboard_db_writer_written_total'), 7)
+  const warned = warnings.filter((w) => w.obj.sqlState !== undefined)
+  t.equal(warned.length, 1, 'one warning for the refused record')
+  t.match(warned[0], { obj: { writer: 'test', sqlState: '22P05', reason: 'unsupported Unicode escape sequence' }, msg: /refused/ })
+  t.notOk('err' in warned[0]!.obj, 'the error object (whose fields can quote the row) is not logged')
+
+  writer.push(18)
+  await writer.flush()
+  t.same(batches.at(-1), [18], 'later records are not held back')
+})
+
+t.test('a keyed writer names the refused record by its key', async (t) => {
+  const { writer, warnings } = setup<{ id: string }>({
+    key: (r) => r.id,
+    write: async (b) => {
+      if (b.some((r) => r.id === 'bad')) throw refused()
+    },
+  })
+  t.teardown(() => writer.close())
+  writer.push({ id: 'ok' })
+  writer.push({ id: 'bad' })
+  await writer.flush()
+  t.equal(writer.stats.written, 1)
+  t.match(warnings.find((w) => w.obj.sqlState === '22P05'), { obj: { writer: 'test', key: 'bad' } })
+})
+
+t.test('a transient failure is retried as before, even when it carries a SQLSTATE of another class', async (t) => {
+  const batches: number[][] = []
+  let failures = 2
+  const { writer } = setup<number>({
+    maxBuffer: 10,
+    write: async (b) => {
+      // 57P01: admin shutdown (server restarting); 08006: connection failure
+      if (failures-- > 0) throw Object.assign(new Error('terminating connection'), { code: failures === 1 ? '57P01' : '08006' })
+      batches.push(b)
+    },
+  })
+  t.teardown(() => writer.close())
+  for (let i = 1; i <= 3; i++) writer.push(i)
+  await writer.flush()
+  t.equal(writer.size, 3, 'put back whole')
+  await writer.flush()
+  t.equal(writer.size, 3, 'still there after the second failure')
+  await writer.flush()
+  t.same(batches, [[1, 2, 3]])
+  t.equal(writer.stats.refused, 0)
+  t.equal(writer.stats.dropped, 0)
+})
+
+t.test('a transient failure while a refused batch is split puts the unwritten rest back, in order', async (t) => {
+  const batches: number[][] = []
+  let down = false
+  const { writer } = setup<number>({
+    maxBuffer: 100,
+    batchSize: 8,
+    write: async (b) => {
+      if (down) throw new Error('connection lost')
+      if (b.includes(1)) {
+        // the first half goes through the split; the database drops away right after the refusal
+        if (b.length === 1) down = true
+        throw refused()
+      }
+      batches.push(b)
+    },
+  })
+  t.teardown(() => writer.close())
+  for (let i = 0; i < 8; i++) writer.push(i)
+  await writer.flush()
+  t.same(batches.flat(), [0], 'written before the failure')
+  t.equal(writer.stats.refused, 1, 'the record refused on its own is dropped')
+  t.equal(writer.size, 6, 'the rest of the batch is back in the buffer')
+  down = false
+  await writer.flush()
+  t.same(batches.flat(), [0, 2, 3, 4, 5, 6, 7], 'written on the next attempt, order kept, none twice')
+  t.equal(writer.stats.written + writer.stats.refused, 8, 'every record written or counted as refused')
+})
+
 t.test('close writes what is left; records pushed after close are dropped', async (t) => {
   const batches: number[][] = []
   const { writer } = setup<number>({ write: async (b) => void batches.push(b) })

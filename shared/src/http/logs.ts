@@ -52,7 +52,7 @@ export const LogQuerySchema = Type.Object(
     /** Case-insensitive substring of the message. */
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
-    before: Type.Optional(Type.Integer({ minimum: 1 })),
+    before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
     format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('json')])),
   },
   { additionalProperties: false },

@@ -1,5 +1,6 @@
 import type { ConnectionRecord } from '@switchboard/shared'
 import type { ConnectionInfo } from '../../realtime/connection-observer.ts'
+import { storableText } from '../../storage/storable-text.ts'
 import type { ConnectionStatus, ConnectionType, WebsocketConnection } from './connection.entity.ts'
 
 /**
@@ -46,6 +47,8 @@ export function clientSnapshot(
   instanceId: string,
   close?: { code: number; reason: string; at: Date },
 ): ConnectionSnapshot {
+  // the peer chose the reason: a NUL in it would make the database refuse the snapshot
+  const reason = close ? storableText(close.reason) : ''
   return {
     id: c.id,
     type: 'CLIENT',
@@ -62,12 +65,12 @@ export function clientSnapshot(
     authenticatedAt: iso(c.authenticatedAt),
     disconnectedAt: close ? close.at.toISOString() : null,
     closeCode: close ? close.code : null,
-    closeReason: close ? close.reason.slice(0, 256) : null,
+    closeReason: close ? reason.slice(0, 256) : null,
     lastPingAt: iso(c.lastPongAt),
     messagesIn: c.messagesIn,
     messagesOut: c.messagesOut,
     subscriptions: [...c.subscriptions].slice(0, 256),
-    errorMessage: close?.code === 1011 ? close.reason.slice(0, 1024) || 'internal error' : null,
+    errorMessage: close?.code === 1011 ? reason.slice(0, 1024) || 'internal error' : null,
     updatedAt: (close?.at ?? new Date()).toISOString(),
   }
 }

@@ -1,4 +1,5 @@
 import type { ConnectionInfo, ConnectionObserver } from '../../realtime/connection-observer.ts'
+import { storableText } from '../../storage/storable-text.ts'
 import type { LogDraft } from './log-record.ts'
 import type { LogLevel } from './websocket-log.entity.ts'
 
@@ -58,7 +59,9 @@ export class ConnectionAudit implements ConnectionObserver {
     this.#emit(c, 'error', 'warning', `frame rejected: ${code}${last ? ' (further rejections are counted in the close entry)' : ''}`, { code, ref })
   }
 
-  closed(c: ConnectionInfo, code: number, reason: string): void {
+  closed(c: ConnectionInfo, code: number, rawReason: string): void {
+    // the client chose the reason: a NUL in it would make the database refuse the row
+    const reason = storableText(rawReason)
     const durationMs = Date.now() - c.connectedAt
     const rejected = this.#rejected.get(c.id)
     this.#rejected.delete(c.id)

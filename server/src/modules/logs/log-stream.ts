@@ -1,5 +1,6 @@
 import type { Counter } from 'prom-client'
 import type { Target } from '../../realtime/event.ts'
+import { storableJson, storableText } from '../../storage/storable-text.ts'
 import type { LogDraft } from './log-record.ts'
 import type { LogEntry, ServiceLogDraft } from './service-log.repository.ts'
 
@@ -55,8 +56,11 @@ export class LogStream {
   /** Stores and streams reference-004 entries of one tenant; says how many the store took. */
   ingest(tenant: string, entries: readonly LogEntry[], source = 'ingest'): { accepted: number; dropped: number } {
     let accepted = 0
-    for (const entry of entries) {
-      if (this.#store({ ...entry, tenant })) accepted++
+    // backends (and the server's own log lines) may carry a NUL anywhere; the database refuses it
+    const storedTenant = storableText(tenant)
+    for (const raw of entries) {
+      const entry = storableJson(raw)
+      if (this.#store({ ...entry, tenant: storedTenant })) accepted++
       this.#stream(tenant, entry, source)
     }
     return { accepted, dropped: entries.length - accepted }
