@@ -21,7 +21,7 @@ export const ConfigSchema = Type.Object({
   JWT_ALGORITHMS: Type.String({ default: 'HS256', description: 'Comma list of accepted algorithms, pinned (never mixing HS with asymmetric ones).' }),
   JWT_ISSUER: Type.String({ default: '', description: 'Required `iss`, when set.' }),
   JWT_AUDIENCE: Type.String({ default: '', description: 'Required `aud`, when set.' }),
-  JWT_LEEWAY_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 30, description: 'Clock leeway for `exp` and `nbf`.' }),
+  JWT_LEEWAY_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 30, description: 'Clock leeway for `exp` and `nbf`, and how far in the future an `iat` may be.' }),
   ADMIN_ROLES: Type.String({ default: 'admin,ADMIN', description: 'Token roles that make a hub operator (all tenants, cross-tenant publish, system channels).' }),
   TENANT_ADMIN_ROLES: Type.String({ default: 'tenant-admin,TENANT_ADMIN', description: 'Token roles that make an administrator of the token\'s own tenant.' }),
   SERVICE_ROLES: Type.String({ default: 'service', description: 'Token roles of backends allowed to publish within their tenant.' }),

@@ -1,5 +1,6 @@
 import { HttpProblem } from './http-problem.ts'
 import type { Principal } from './plugins/auth.ts'
+import { isReservedTenant } from './realtime/rooms.ts'
 
 /** Which tenants an operator's request may see: `tenant` undefined means every tenant. */
 export interface TenantScope {
@@ -19,8 +20,19 @@ export function operatorScope(principal: Principal | null, opts: { allowService:
   throw new HttpProblem(403, 'FORBIDDEN', opts.allowService ? 'Needs an admin, tenant admin or service role' : 'Needs an admin or tenant admin role')
 }
 
+/**
+ * A tenant named in a request (body, query, path), refused with 400 when it is
+ * the rooms' marker for every tenant (`*`): events routed to it would reach
+ * every tenant's global operators. Tokens cannot claim it either (plugins/auth.ts).
+ */
+export function requestedTenant<T extends string | undefined>(tenant: T): T {
+  if (tenant !== undefined && isReservedTenant(tenant)) throw new HttpProblem(400, 'INVALID_FRAME', `Tenant "${tenant}" is reserved`)
+  return tenant
+}
+
 /** The tenant filter of a query: admin may name any tenant (or none); others only their own. */
 export function tenantFilter(scope: TenantScope, requested: string | undefined): string | undefined {
+  requestedTenant(requested)
   if (scope.tenant === undefined) return requested
   if (requested !== undefined && requested !== scope.tenant) throw new HttpProblem(403, 'FORBIDDEN', 'Only admin may look at another tenant')
   return scope.tenant

@@ -6,6 +6,8 @@ import type { Config } from '../config.ts'
 import { HttpProblem } from '../http-problem.ts'
 import { InternTable, StringTable } from '../intern.ts'
 import { hmacVerifier, type JwtVerdict } from '../jwt/hmac-verifier.ts'
+import { timeClaimsProblem } from '../jwt/time-claims.ts'
+import { isReservedTenant } from '../realtime/rooms.ts'
 
 /**
  * Who a token says the caller is, after claim normalisation:
@@ -142,8 +144,12 @@ async function authPlugin(app: import('fastify').FastifyInstance, opts: AuthPlug
       if (verdict.expired) return { ok: false, code: 'TOKEN_EXPIRED', message: 'Token has expired' }
       return { ok: false, code: 'AUTH_FAILED', message: 'Token is invalid' }
     }
+    const badTime = timeClaimsProblem(verdict.claims, Date.now(), verify.clockTolerance)
+    if (badTime !== undefined) return { ok: false, code: 'AUTH_FAILED', message: badTime }
     const principal = principalFromClaims(verdict.claims, config)
     if (principal === null) return { ok: false, code: 'AUTH_FAILED', message: 'Token lacks a user (sub) or tenant claim' }
+    // `*` is the rooms' marker for every tenant: a principal of it would receive every tenant's system-channel events
+    if (isReservedTenant(principal.tenant)) return { ok: false, code: 'AUTH_FAILED', message: `Token names the reserved tenant "${principal.tenant}"` }
     if (opts.revocations?.isRevoked(principal)) return { ok: false, code: 'AUTH_FAILED', message: 'Token was revoked' }
     return { ok: true, principal }
   })

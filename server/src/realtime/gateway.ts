@@ -125,9 +125,18 @@ export async function realtimeGateway(app: FastifyInstance, opts: GatewayOptions
     }
     // ws takes the socket's errors over synchronously, before anything can be emitted
     upgradeCorked(wss, req, socket, head, (ws) => {
-      const c = open(ws, req, ip)
-      welcome(c, principal !== undefined)
-      if (principal !== undefined) completeAuthentication(ctx, c, principal, undefined)
+      // a throw here would escape the server's 'upgrade' listener: no dispatcher
+      // turns it into an error, and the client would wait on an open socket
+      try {
+        const c = open(ws, req, ip)
+        welcome(c, principal !== undefined)
+        if (principal !== undefined) completeAuthentication(ctx, c, principal, undefined)
+      } catch (err) {
+        ctx.log.error({ err }, 'websocket connection failed to open')
+        const c = (ws as Tagged)[CONNECTION]
+        if (c !== undefined) c.close(CLOSE_CODES.INTERNAL_ERROR, 'internal error')
+        else ws.close(CLOSE_CODES.INTERNAL_ERROR, 'internal error')
+      }
     })
   }
 

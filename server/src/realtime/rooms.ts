@@ -5,6 +5,14 @@
  */
 export const ALL_TENANTS = '*'
 
+/**
+ * True for a tenant name no caller may claim or name: `*` would put a token's
+ * holder, or a published event, in the rooms of every tenant's global
+ * operators. Checked wherever a tenant enters from outside (token claims,
+ * HTTP bodies): rooms themselves cannot tell the marker from a real tenant.
+ */
+export const isReservedTenant = (tenant: string): boolean => tenant === ALL_TENANTS
+
 export const tenantRoom = (tenant: string) => `t\0${tenant}`
 export const userRoom = (tenant: string, user: string) => `u\0${tenant}\0${user}`
 export const roleRoom = (tenant: string, role: string) => `r\0${tenant}\0${role}`

@@ -52,3 +52,49 @@ t.test('a backend token used again and again stops working at its expiry and whe
   t.equal(revoke.status, 200)
   t.match(await publish(s, svc, body), { status: 401, body: { code: 'AUTH_FAILED', message: /revoked/ } }, 'refused once revoked')
 })
+
+t.test('a token claiming to be issued in the future is refused, so it cannot outlive a revocation', async (t) => {
+  const s = await startServer(t)
+  const body = { type: 'system_event', tenant: 't1', data: { level: 'info', message: 'x' } }
+  const admin = s.token({ sub: 'root', tenant: 'ops', roles: ['admin'] })
+  const revoke = await fetch(`${s.http}/api/websocket/users/t1/u1/disconnect`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ revokeTokens: true }),
+  })
+  t.equal(revoke.status, 200)
+  const tenYears = 10 * 365 * 86_400
+  const future = s.token({ sub: 'u1', tenant: 't1', roles: ['service'], iat: Math.floor(Date.now() / 1000) + tenYears })
+  t.match(await publish(s, future, body), { status: 401, body: { code: 'AUTH_FAILED', message: /future/ } })
+})
+
+t.test('verifyToken refuses out-of-range time claims, a future iat and the reserved tenant, on either verifier', async (t) => {
+  const { generateKeyPairSync } = await import('node:crypto')
+  const { createSigner } = await import('fast-jwt')
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const hmac = await startServer(t, { JWT_LEEWAY_SECONDS: '30' })
+  const ecdsa = await startServer(t, { JWT_SECRET: '', JWT_ALGORITHMS: 'ES256', JWT_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString() })
+  const signers = {
+    HS256: createSigner({ key: hmac.config.JWT_SECRET, algorithm: 'HS256' }),
+    ES256: createSigner({ key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), algorithm: 'ES256' }),
+  }
+  const now = Math.floor(Date.now() / 1000)
+  const who = { sub: 'u1', tenant: 't1' }
+  const cases: Array<[string, Record<string, unknown>, boolean]> = [
+    ['an ordinary token', { ...who, iat: now, exp: now + 60 }, true],
+    ['exp: 1e17', { ...who, exp: 1e17 }, false],
+    ['exp at the last second a Date holds', { ...who, exp: 8.64e12 }, true],
+    ['iat ten years ahead', { ...who, iat: now + 315_360_000, exp: now + 60 }, false],
+    ['iat 20 s ahead, within the 30 s leeway', { ...who, iat: now + 20, exp: now + 60 }, true],
+    ['iat 120 s ahead, past the leeway', { ...who, iat: now + 120, exp: now + 60 }, false],
+    ['tenant "*"', { sub: 'u1', tenant: '*', exp: now + 60 }, false],
+    ['systemId "*"', { sub: 'u1', systemId: '*', exp: now + 60 }, false],
+  ]
+  for (const [name, claims, accepted] of cases) {
+    for (const [alg, s] of [['HS256', hmac], ['ES256', ecdsa]] as const) {
+      const result = s.app.verifyToken(signers[alg](claims))
+      if (accepted) t.equal(result.ok, true, `${alg}, ${name}: accepted`)
+      else t.match(result, { ok: false, code: 'AUTH_FAILED' }, `${alg}, ${name}: refused`)
+    }
+  }
+})

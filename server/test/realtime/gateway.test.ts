@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import { once } from 'node:events'
 import net from 'node:net'
 import { Writable } from 'node:stream'
@@ -279,4 +280,61 @@ t.test('ES256 with a public key: algorithms are pinned, an HS256 token made with
   const bad = await RawClient.open(`${s.ws}/ws`)
   t.match(await bad.request({ type: 'auth', token: confused }), { type: 'auth_error', code: 'AUTH_FAILED' })
   t.equal(await bad.closed(), 4001)
+})
+
+/** An HS256 token with the server's secret and exactly these claims, made by hand: a signer refuses some of them. */
+function signed(claims: Record<string, unknown>): string {
+  const input = `${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`
+  return `${input}.${createHmac('sha256', TEST_SECRET).update(input).digest('base64url')}`
+}
+const nowSeconds = () => Math.floor(Date.now() / 1000)
+/** The JSON body of a refused upgrade; an accepted one (101, then frames) has none. */
+const refusalBody = (r: { status: number; body: string }) => (r.status === 101 ? {} : JSON.parse(r.body))
+
+t.test('a time claim no Date can hold is refused with 401 at /ws/connect and auth_error on /ws, not a hang or INTERNAL', async (t) => {
+  const s = await startServer(t)
+  for (const claims of [{ exp: 1e17 }, { nbf: -1e17 }, { iat: 1e17, exp: nowSeconds() + 60 }]) {
+    const token = signed({ ...alice, ...claims })
+    const refused = await rawUpgrade(portOf(s.http), `/ws/connect?token=${token}`)
+    t.equal(refused.status, 401, `${JSON.stringify(claims)}: /ws/connect`)
+    t.match(refusalBody(refused), { statusCode: 401, code: 'AUTH_FAILED' })
+    const c = await RawClient.open(`${s.ws}/ws`)
+    t.match(await c.request({ type: 'auth', token }), { type: 'auth_error', code: 'AUTH_FAILED' }, `${JSON.stringify(claims)}: auth frame`)
+    t.equal(await c.closed(), CLOSE_CODES.AUTH_FAILED)
+  }
+  t.equal(s.app.hub.userConnectionCount('clinic-1', 'alice'), 0, 'no refused token joined its rooms')
+})
+
+t.test('a token issued in the future is refused; one issued within the clock leeway is not', async (t) => {
+  const s = await startServer(t, { JWT_LEEWAY_SECONDS: '30' })
+  const future = signed({ ...alice, iat: nowSeconds() + 10 * 365 * 86_400, exp: nowSeconds() + 600 })
+  const refused = await rawUpgrade(portOf(s.http), `/ws/connect?token=${future}`)
+  t.equal(refused.status, 401)
+  t.match(refusalBody(refused), { code: 'AUTH_FAILED', message: /future/ })
+  const skewed = signed({ ...alice, iat: nowSeconds() + 20, exp: nowSeconds() + 600 })
+  t.equal(await refusal(RawClient.open(`${s.ws}/ws/connect?token=${skewed}`)), 0, 'a clock 20 s ahead is within the 30 s leeway')
+})
+
+t.test('a token naming the reserved tenant "*" is refused, as tenant or systemId', async (t) => {
+  const s = await startServer(t)
+  for (const claims of [{ sub: 'eve', tenant: '*', roles: ['tenant-admin'] }, { sub: 'eve', systemId: '*', roles: ['service'] }]) {
+    const refused = await rawUpgrade(portOf(s.http), `/ws/connect?token=${s.token(claims)}`)
+    t.equal(refused.status, 401)
+    t.match(refusalBody(refused), { code: 'AUTH_FAILED', message: /reserved/ })
+    const c = await RawClient.open(`${s.ws}/ws`)
+    t.match(await c.request({ type: 'auth', token: s.token(claims) }), { type: 'auth_error', code: 'AUTH_FAILED' })
+    t.equal(await c.closed(), CLOSE_CODES.AUTH_FAILED)
+  }
+})
+
+t.test('a throw while opening an upgraded connection closes it with 1011 instead of leaving the client hanging', async (t) => {
+  const s = await startServer(t)
+  const join = s.app.hub.joinIdentityRooms
+  s.app.hub.joinIdentityRooms = () => {
+    throw new Error('simulated failure')
+  }
+  t.teardown(() => void (s.app.hub.joinIdentityRooms = join))
+  const c = await RawClient.open(`${s.ws}/ws/connect?token=${s.token(alice)}`)
+  t.equal(await c.closed(), CLOSE_CODES.INTERNAL_ERROR)
+  t.equal(c.all('auth_success').length, 0)
 })

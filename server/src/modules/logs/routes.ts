@@ -12,7 +12,7 @@ import {
 } from '@switchboard/shared'
 import type { FastifyInstance } from 'fastify'
 import { HttpProblem } from '../../http-problem.ts'
-import { operatorScope, tenantFilter } from '../../http-scope.ts'
+import { operatorScope, requestedTenant, tenantFilter } from '../../http-scope.ts'
 import { orUnavailable } from '../../storage/db-errors.ts'
 import { csvStream, jsonStream } from './log-export.ts'
 import { toLogRecord } from './log-record.ts'
@@ -107,7 +107,7 @@ export async function logRoutes(app: FastifyInstance, opts: LogRoutesOptions): P
     async (request, reply) => {
       const scope = operatorScope(request.principal, { allowService: true })
       const body = request.body
-      const tenant = scope.tenant === undefined ? (body.tenant ?? SYSTEM_TENANT) : tenantFilter(scope, body.tenant)!
+      const tenant = scope.tenant === undefined ? (requestedTenant(body.tenant) ?? SYSTEM_TENANT) : tenantFilter(scope, body.tenant)!
       const now = new Date().toISOString()
       const result = stream.ingest(
         tenant,

@@ -10,6 +10,7 @@ import {
 } from '@switchboard/shared'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { HttpProblem } from '../../http-problem.ts'
+import { requestedTenant } from '../../http-scope.ts'
 import type { Principal } from '../../plugins/auth.ts'
 import type { HubEvent, Target } from '../../realtime/event.ts'
 import { describeTarget } from '../../realtime/event.ts'
@@ -60,6 +61,7 @@ export async function publishRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const body = request.body
+      requestedTenant(body.tenant)
       mayPublish(request.principal!, body.tenant)
       await takeRate(reply, body.tenant, 1)
       return afterWrites(await publishOne(body, targetOf(body)))
@@ -77,6 +79,7 @@ export async function publishRoutes(app: FastifyInstance): Promise<void> {
       const { events } = request.body
       // every event is checked before the first is sent: a refused batch sends nothing
       const targets = events.map((body, i) => {
+        requestedTenant(body.tenant)
         mayPublish(p, body.tenant)
         const problem = app.publisher.check(body, `/events/${i}`)
         if (problem !== null) throw problem

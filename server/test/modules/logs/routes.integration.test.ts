@@ -127,6 +127,8 @@ for (const driver of DRIVERS) {
       t.equal((await ingest(serviceT1, { tenant: 't2', entries: [{ level: 'info', service: 'x', message: 'm' }] })).statusCode, 403, 'a service stays in its tenant')
       const other = await ingest(admin, { tenant: 't2', entries: [{ level: 'error', service: 'billing', message: 't2 failure' }] })
       t.equal(other.statusCode, 202)
+      const reserved = await ingest(admin, { tenant: '*', entries: [{ level: 'error', service: 'billing', message: 'to every tenant' }] })
+      t.match({ status: reserved.statusCode, body: reserved.json() }, { status: 400, body: { code: 'INVALID_FRAME' } }, 'not even an admin names the all-tenants marker')
 
       const live = [await watcher.next((f) => f.type === 'log:error'), await watcher.next((f) => f.type === 'log:error')]
       t.same(live.map((f) => (f.data as { message: string }).message).sort(), ['db timeout', 't2 failure'], 'admin: every tenant, filtered to errors of api/billing')

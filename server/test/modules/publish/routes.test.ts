@@ -24,6 +24,23 @@ t.test('only admin may publish to another tenant', async (t) => {
   t.match(ok, { status: 200, body: { tenant: 'b', target: 'tenant:b', type: 'system_event' } })
 })
 
+t.test('a publish naming the reserved tenant "*" is 400, for admin too, and reaches no one', async (t) => {
+  const s = await startServer(t)
+  const admin = s.token({ sub: 'root', tenant: 'ops', roles: ['admin'] })
+  const watcher = await RawClient.authed(s.ws, admin)
+  t.match(await watcher.request({ type: 'subscribe', channels: ['admin-dashboard'] }), { type: 'subscribed' })
+  const body = { type: 'dashboard_event', tenant: '*', channel: 'admin-dashboard', data: { data: { x: 1 } } }
+  for (const [token, own] of [[admin, 'ops'], [s.token({ sub: 'svc', tenant: 'a', roles: ['service'] }), 'a']] as const) {
+    t.match(await publish(s, token, body), { status: 400, body: { code: 'INVALID_FRAME', message: /reserved/ } })
+    // the batch's first event, to the caller's own tenant, would be valid: it is not sent either
+    t.match(await publish(s, token, { events: [{ ...body, tenant: own }, body] }, '/api/publish/batch'), { status: 400, body: { code: 'INVALID_FRAME' } })
+  }
+  // a marker the ping reply follows proves no push came before it
+  t.match(await watcher.request({ type: 'ping' }), { type: 'pong' })
+  t.equal(watcher.all('dashboard_event').length, 0, 'no global admin received it')
+  watcher.close()
+})
+
 t.test('an invalid payload is 400 with the schema errors, and nothing is sent', async (t) => {
   const s = await startServer(t)
   const c = await RawClient.authed(s.ws, s.token({ sub: 'u', tenant: 'a' }))

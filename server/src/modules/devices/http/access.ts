@@ -1,4 +1,5 @@
 import { HttpProblem } from '../../../http-problem.ts'
+import { requestedTenant } from '../../../http-scope.ts'
 import type { Principal } from '../../../plugins/auth.ts'
 import type { Device } from '../state/device.ts'
 
@@ -31,6 +32,7 @@ export function canSee(p: Principal, d: Device): boolean {
 /** The tenant an operator acts on: admin names any (default its own), a tenant admin only its own. */
 export function operatorTenant(p: Principal, requested: string | undefined): string {
   if (!isOperator(p)) throw new HttpProblem(403, 'FORBIDDEN', 'Needs an admin or tenant admin role')
+  requestedTenant(requested)
   if (requested === undefined || requested === p.tenant) return p.tenant
   if (!p.isAdmin) throw new HttpProblem(403, 'FORBIDDEN', 'Only admin may act on another tenant')
   return requested

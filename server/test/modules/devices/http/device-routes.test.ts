@@ -72,3 +72,11 @@ t.test('rejecting a device closes its socket; it cannot come back', async (t) =>
   const again = await new Promise<number>((r) => p.socket!.once('close', (code) => r(code)))
   t.equal(again, 4011, 'a rejected device is closed at its first frame')
 })
+
+t.test('an admin naming the reserved tenant "*" for devices is refused with 400', async (t) => {
+  const s = await deviceServer(t)
+  const admin = s.token({ sub: 'root', tenant: 'ops', roles: ['admin'] })
+  t.match(await api(s, admin, 'GET', '/api/devices/settings?tenant=*'), { status: 400, body: { code: 'INVALID_FRAME', message: /reserved/ } })
+  t.match(await api(s, admin, 'POST', '/api/devices/enrolment-tokens', { tenant: '*' }), { status: 400, body: { code: 'INVALID_FRAME' } })
+  t.equal((await api(s, admin, 'POST', '/api/devices/enrolment-tokens', { tenant: 'clinic-1' })).status, 201, 'a real tenant is fine')
+})
