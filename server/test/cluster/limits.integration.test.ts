@@ -8,6 +8,17 @@ import { deletePrefix, redisClient, testPrefix } from '../helpers/redis.ts'
 import type { TestServer } from '../helpers/server.ts'
 import { TestClient } from '../helpers/ws-client.ts'
 
+/** A client of `token` on `node` that got auth_success within `tries` attempts `pauseMs` apart (a freed slot comes back through Redis, a moment later). */
+async function admittedSoon(node: TestServer, token: string, tries: number, pauseMs: number): Promise<TestClient | undefined> {
+  for (let i = 0; i < tries; i++) {
+    const c = await TestClient.connect(node.http, token)
+    const outcome = await Promise.race([c.next((f) => f.type === 'auth_success').then(() => 'ok'), c.closed.then(() => 'closed')])
+    if (outcome === 'ok') return c
+    await new Promise((r) => setTimeout(r, pauseMs))
+  }
+  return undefined
+}
+
 t.test('the per-user connection cap holds across instances', async (t) => {
   const { nodes } = await startCluster(t, 'cap', 2, { MAX_CONNECTIONS_PER_USER: '2' })
   const [a, b] = nodes as [TestServer, TestServer]
@@ -27,13 +38,7 @@ t.test('the per-user connection cap holds across instances', async (t) => {
   first.close()
   await first.closed
   // the slot comes back once the close is counted (a moment later, through Redis)
-  let again: TestClient | undefined
-  for (let i = 0; i < 50 && again === undefined; i++) {
-    const c = await TestClient.connect(b.http, token)
-    const outcome = await Promise.race([c.next((f) => f.type === 'auth_success').then(() => 'ok'), c.closed.then(() => 'closed')])
-    if (outcome === 'ok') again = c
-    else await new Promise((r) => setTimeout(r, 20))
-  }
+  const again = await admittedSoon(b, token, 50, 20)
   t.ok(again, 'a freed slot is usable from another instance')
   for (const c of [second, other, again]) c?.close()
 })
@@ -69,13 +74,7 @@ t.test('an admission Redis answered too late is counted right again: the user is
   await first.closed
   await new Promise((r) => setTimeout(r, 500)) // the stall is over, its late answers are in
   // without the rewrite Redis would count bob's gone connection for ever, and refuse him at the cap of one
-  let again: TestClient | undefined
-  for (let i = 0; i < 60 && again === undefined; i++) {
-    const c = await TestClient.connect(b.http, token)
-    const outcome = await Promise.race([c.next((f) => f.type === 'auth_success').then(() => 'ok'), c.closed.then(() => 'closed')])
-    if (outcome === 'ok') again = c
-    else await new Promise((r) => setTimeout(r, 50))
-  }
+  const again = await admittedSoon(b, token, 60, 50)
   t.ok(again, 'admitted again (on another instance) once the share is rewritten')
   again?.close()
 })

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { VerifiedTokens, type Principal } from '../../src/plugins/auth.ts'
-import { publish, startServer } from '../helpers/server.ts'
+import { publish, startServer, type TestServer } from '../helpers/server.ts'
 
 const principal = (user: string, expiresAt: number | null): Principal => ({
   user,
@@ -11,6 +11,14 @@ const principal = (user: string, expiresAt: number | null): Principal => ({
   isService: true,
   expiresAt,
 })
+
+/** An operator's disconnect of a user that also revokes the tokens issued so far. */
+const revokeUser = (s: TestServer, operatorToken: string, tenant: string, user: string) =>
+  fetch(`${s.http}/api/websocket/users/${tenant}/${user}/disconnect`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ revokeTokens: true }),
+  })
 
 t.test('remembered tokens: exact token match, expiry with leeway, oldest out when full', async (t) => {
   const tokens = new VerifiedTokens(2, 1000)
@@ -44,12 +52,7 @@ t.test('a backend token used again and again stops working at its expiry and whe
   const svc = s.token({ sub: 'svc', tenant: 'acme', roles: ['service'] })
   t.equal((await publish(s, svc, body)).status, 200)
   const admin = s.token({ sub: 'root', tenant: 'ops', roles: ['admin'] })
-  const revoke = await fetch(`${s.http}/api/websocket/users/acme/svc/disconnect`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ revokeTokens: true }),
-  })
-  t.equal(revoke.status, 200)
+  t.equal((await revokeUser(s, admin, 'acme', 'svc')).status, 200)
   t.match(await publish(s, svc, body), { status: 401, body: { code: 'AUTH_FAILED', message: /revoked/ } }, 'refused once revoked')
 })
 
@@ -57,12 +60,7 @@ t.test('a token claiming to be issued in the future is refused, so it cannot out
   const s = await startServer(t)
   const body = { type: 'system_event', tenant: 't1', data: { level: 'info', message: 'x' } }
   const admin = s.token({ sub: 'root', tenant: 'ops', roles: ['admin'] })
-  const revoke = await fetch(`${s.http}/api/websocket/users/t1/u1/disconnect`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ revokeTokens: true }),
-  })
-  t.equal(revoke.status, 200)
+  t.equal((await revokeUser(s, admin, 't1', 'u1')).status, 200)
   const tenYears = 10 * 365 * 86_400
   const future = s.token({ sub: 'u1', tenant: 't1', roles: ['service'], iat: Math.floor(Date.now() / 1000) + tenYears })
   t.match(await publish(s, future, body), { status: 401, body: { code: 'AUTH_FAILED', message: /future/ } })
