@@ -19,6 +19,7 @@ export class Revocations {
   readonly #tenants = new Map<string, Revocation>()
   readonly #users = new Map<string, Revocation>()
   readonly #now: () => number
+  #nextSweep = 0
 
   constructor(now: () => number = Date.now) {
     this.#now = now
@@ -29,6 +30,13 @@ export class Revocations {
   }
 
   add(r: Revocation): void {
+    // expired ones go at most once a minute, on the way in: the maps stay as small as the live set
+    // plus one minute's additions, however many users and tenants were ever revoked
+    const now = this.#now()
+    if (now >= this.#nextSweep) {
+      this.#nextSweep = now + 60_000
+      this.entries()
+    }
     const map = r.user === undefined ? this.#tenants : this.#users
     const key = r.user === undefined ? r.tenant : `${r.tenant}\0${r.user}`
     const current = map.get(key)

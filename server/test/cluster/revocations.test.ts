@@ -22,3 +22,13 @@ t.test('a revocation refuses the tokens of its user or tenant issued before it, 
   t.same(r.entries().map((e) => e.tenant), ['acme'], 'expired entries are dropped')
   t.equal(r.size, 1)
 })
+
+t.test('expired revocations are dropped as new ones come in, without anyone listing them', async (t) => {
+  let now = 1_000_000
+  const r = new Revocations(() => now)
+  for (let i = 0; i < 100; i++) r.add({ tenant: 'acme', user: `u${i}`, before: now, until: now + 1_000 })
+  t.equal(r.size, 100)
+  now += 61_000 // all expired, and a minute on
+  r.add({ tenant: 'acme', user: 'late', before: now, until: now + 1_000 })
+  t.equal(r.size, 1, 'only the live one is kept')
+})
