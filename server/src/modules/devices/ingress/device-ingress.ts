@@ -51,6 +51,14 @@ export class DeviceIngress {
     const { metrics } = this.#o
     if (!session.takeFrameToken(now, this.#o.framesPerMinute)) {
       metrics.rejected.inc({ reason: 'rate_limited' })
+      // a dropped frame may be a command's answer: logged at the session's first drop and every
+      // hundredth after, so a chatty device shows in the log without flooding it
+      if (session.framesDropped++ % 100 === 0) {
+        this.#o.log.warn(
+          { session: session.id, src: session.src, tenant: session.origin.tenant, dropped: session.framesDropped, perMinute: this.#o.framesPerMinute },
+          'device frames over the rate limit dropped',
+        )
+      }
       return
     }
     const parsed = text === null ? ({ ok: false, reason: 'binary', detail: 'binary frame' } as const) : parseDeviceFrame(text, this.#o.maxJsonDepth)

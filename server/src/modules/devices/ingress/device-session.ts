@@ -40,6 +40,8 @@ export class DeviceSession {
   /** Why the session ended, once it has: closed, replaced, heartbeat_timeout, ... */
   ended: string | undefined
   framesIn = 0
+  /** Frames over the rate limit, dropped (counted in the metric too). */
+  framesDropped = 0
   #windowStart = 0
   #windowCount = 0
 

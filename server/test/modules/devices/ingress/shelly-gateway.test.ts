@@ -182,8 +182,10 @@ t.test('an address that keeps failing the token check gets 429', async (t) => {
   t.ok((await metric(s.http, 'switchboard_device_upgrades_refused_total', 'reason="rate_limited"')) >= 1)
 })
 
-t.test('frames over DEVICE_MAX_FRAMES_PER_MINUTE are dropped and counted; the socket stays', async (t) => {
-  const s = await deviceServer(t, { DEVICE_MAX_FRAMES_PER_MINUTE: '5' })
+t.test('frames over DEVICE_MAX_FRAMES_PER_MINUTE are dropped, counted and logged; the socket stays', async (t) => {
+  const lines: string[] = []
+  const logStream = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) })
+  const s = await startServer(t, { DEVICE_COMMAND_TIMEOUT_MS: '300', DEVICE_MAX_FRAMES_PER_MINUTE: '5', LOG_LEVEL: 'warn' }, { logStream })
   const p = await plug(t, await enrol(s, 'clinic-1'))
   const session = [...s.app.devices.sessions.all][0]!
   // the full status and the GetDeviceInfo answer came first
@@ -191,5 +193,8 @@ t.test('frames over DEVICE_MAX_FRAMES_PER_MINUTE are dropped and counted; the so
   for (let i = 0; i < 9; i++) p.notify('NotifyStatus', { sys: { uptime: i } })
   await until(() => session.framesIn === 11)
   t.equal(await metric(s.http, 'switchboard_device_frames_rejected_total', 'reason="rate_limited"'), 6)
+  t.equal(session.framesDropped, 6)
+  const warned = lines.map((l) => JSON.parse(l) as { msg: string; dropped?: number }).filter((l) => l.msg === 'device frames over the rate limit dropped')
+  t.same(warned.map((l) => l.dropped), [1], 'one warning for the six (the first drop; then every hundredth)')
   t.equal(p.socket!.readyState, WebSocket.OPEN)
 })
