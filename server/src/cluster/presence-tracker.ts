@@ -27,6 +27,9 @@ export class PresenceTracker implements ConnectionObserver {
   readonly #opts: PresenceTrackerOptions
   readonly #counted = new Map<string, { tenant: string; user: string; channels: Set<string> }>()
 
+  /** Presence pushes the bus refused (logged at the first and every hundredth). */
+  #unpushed = 0
+
   constructor(opts: PresenceTrackerOptions) {
     this.#opts = opts
   }
@@ -82,7 +85,13 @@ export class PresenceTracker implements ConnectionObserver {
           publishedAt: now,
         },
       })
-      .catch((err: unknown) => this.#opts.log.debug({ err, tenant, channel }, `presence:${kind} not pushed`))
+      .catch((err: unknown) => {
+        // a lost push leaves subscribers' presence lists wrong until the next change: warned at the
+        // first and every hundredth, so an outage shows in the log without a line per push
+        if (this.#unpushed++ % 100 === 0) {
+          this.#opts.log.warn({ err: { message: (err as Error).message }, tenant, channel, unpushed: this.#unpushed }, `presence:${kind} not pushed`)
+        }
+      })
   }
 
   #change(kind: 'join' | 'leave', tenant: string, channel: string, user: string): void {

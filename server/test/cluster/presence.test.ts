@@ -66,3 +66,13 @@ t.test('the tracker counts each connection once per channel and pushes join/leav
   t.same(await store.channel('acme', 'chat:1'), { connections: 0, users: [] })
   t.same(tracker.snapshot(), [])
 })
+
+t.test('presence pushes the bus refuses are logged (the first and every hundredth), not lost silently', async (t) => {
+  const bus = { kind: 'redis', publish: () => Promise.reject(new Error('bus down')), onMessage() {}, health: () => 'degraded', close: async () => {} } as unknown as MemoryBus
+  const warnings: Array<{ unpushed: number }> = []
+  const log = { ...quiet, warn: (o: { unpushed: number }) => void warnings.push(o) }
+  const tracker = new PresenceTracker({ store: new MemoryPresence(), bus, instanceId: 'i', enabled: channelMatcher('chat:*'), log })
+  for (let i = 0; i < 101; i++) tracker.announce('join', 'acme', 'chat:1', `u${i}`)
+  await settle()
+  t.same(warnings.map((w) => w.unpushed), [1, 101])
+})
