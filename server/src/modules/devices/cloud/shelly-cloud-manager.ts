@@ -83,7 +83,9 @@ export class ShellyCloudManager implements UpstreamControl {
   /** Accounts whose credentials cannot be opened here: reported once, not retried every refresh. */
   readonly #unusable = new Set<string>()
   #timer: NodeJS.Timeout | undefined
+  #renewTimer: NodeJS.Timeout | undefined
   #refreshing: Promise<void> | undefined
+  #renewing: Promise<void> | undefined
   #stopped = false
 
   constructor(opts: CloudManagerOptions) {
@@ -96,6 +98,36 @@ export class ShellyCloudManager implements UpstreamControl {
     if (this.#o.refreshMs <= 0) return
     this.#timer = setInterval(() => void this.refresh(), this.#o.refreshMs)
     this.#timer.unref()
+    // held leases are renewed on a timer of their own: a refresh waits on the database, which may be
+    // slow or down, and a lease that lapsed meanwhile would let another instance run the account too
+    this.#renewTimer = setInterval(() => void this.renewHeld(), this.#o.refreshMs)
+    this.#renewTimer.unref()
+  }
+
+  /**
+   * Renews the leases of the accounts this instance runs; a lease lost (taken
+   * by another instance, or Redis unreachable past its time) stops the
+   * connection. Never rejects.
+   */
+  renewHeld(): Promise<void> {
+    this.#renewing ??= this.#renewHeld()
+      .catch((err: unknown) => this.#o.log.warn({ err }, 'Shelly Cloud account leases not renewed'))
+      .finally(() => {
+        this.#renewing = undefined
+      })
+    return this.#renewing
+  }
+
+  async #renewHeld(): Promise<void> {
+    if (this.#stopped) return
+    const owned = [...this.#running.values()].filter((r) => r.owned)
+    const lost = new Set(await this.#o.leases.renew(owned.map((r) => accountLease(r.account.id))))
+    for (const r of owned) {
+      if (!lost.has(accountLease(r.account.id)) || !r.owned) continue
+      this.#o.log.warn({ connectionId: r.connectionId }, 'Shelly Cloud account lease lost (another instance runs it now): connection stopped')
+      r.owned = false
+      await r.connector.stop()
+    }
   }
 
   /**
@@ -137,14 +169,7 @@ export class ShellyCloudManager implements UpstreamControl {
       await r.connector.stop()
       if (held) await this.#o.leases.release(accountLease(r.account.id))
     }
-    const owned = [...this.#running.values()].filter((r) => r.owned)
-    const lost = new Set(await this.#o.leases.renew(owned.map((r) => accountLease(r.account.id))))
-    for (const r of owned) {
-      if (!lost.has(accountLease(r.account.id))) continue
-      this.#o.log.warn({ connectionId: r.connectionId }, 'Shelly Cloud account lease lost (another instance runs it now): connection stopped')
-      r.owned = false
-      await r.connector.stop()
-    }
+    await this.renewHeld()
     for (const r of this.#running.values()) if (!r.owned && !this.#stopped) await this.#claim(r, false, fresh.has(r))
   }
 
@@ -304,7 +329,9 @@ export class ShellyCloudManager implements UpstreamControl {
   async stopAll(): Promise<void> {
     this.#stopped = true
     clearInterval(this.#timer)
+    clearInterval(this.#renewTimer)
     await this.#refreshing
+    await this.#renewing
     await Promise.all([...this.#running.values()].map((r) => (r.owned ? this.#letGo(r) : r.connector.stop())))
   }
 

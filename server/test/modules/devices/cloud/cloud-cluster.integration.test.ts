@@ -1,6 +1,7 @@
 import t from 'tap'
 import { SimulatedShellyCloud } from '../../../../src/modules/devices/simulator/simulated-cloud.ts'
 import { accountLease } from '../../../../src/modules/devices/cloud/shelly-cloud-manager.ts'
+import { CloudAccountRepository } from '../../../../src/modules/devices/storage/cloud-account.repository.ts'
 import { RedisKeys } from '../../../../src/redis/keys.ts'
 import { startDatabaseCluster } from '../../../helpers/cluster.ts'
 import { openTestDatabase } from '../../../helpers/database.ts'
@@ -72,6 +73,27 @@ t.test('a cloud account is connected by one instance of a cluster; operator acti
   t.ok(await until(() => cloud.clients.size === 1 && connected(a) + connected(b) === 1), 'once free it is taken again, by one instance')
   await sleep(SETTLE_MS)
   t.equal(cloud.clients.size, 1)
+
+  // the database stalls for every instance (accounts cannot be listed) for longer than a lease: the holder
+  // still renews its lease, which would otherwise lapse and let another instance connect the account too
+  const list = CloudAccountRepository.prototype.list
+  let release = () => {}
+  const stalled = new Promise<void>((r) => (release = r))
+  CloudAccountRepository.prototype.list = async function (this: CloudAccountRepository) {
+    await stalled
+    return list.call(this)
+  }
+  t.teardown(() => {
+    CloudAccountRepository.prototype.list = list
+    release()
+  })
+  const holderNow = connected(a) === 1 ? a : b
+  await sleep(1_200) // three leases
+  t.equal(await redis.get(leaseKey), holderNow.config.INSTANCE_ID, 'the lease is renewed through the stall')
+  CloudAccountRepository.prototype.list = list
+  release()
+  await sleep(SETTLE_MS)
+  t.equal(cloud.clients.size, 1, 'one connection all along')
 
   // the holder shuts down cleanly: it gives the lease up and the other instance takes the account over
   const [current, survivor] = connected(a) === 1 ? [a, b] : [b, a]
