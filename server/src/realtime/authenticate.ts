@@ -14,10 +14,10 @@ import { roomLabels } from './rooms.ts'
  * client saw `auth_success` reaches it whatever instance published it. Alone
  * (memory bus) neither exists and the reply is synchronous, as before.
  */
-export function completeAuthentication(ctx: RealtimeContext, c: Connection, principal: Principal, requestId: string | undefined): void {
+export function completeAuthentication(ctx: RealtimeContext, c: Connection, principal: Principal, requestId: string | undefined): Promise<void> | undefined {
   if (ctx.hub.userConnectionCount(principal.tenant, principal.user) >= ctx.settings.maxConnectionsPerUser) {
     c.close(CLOSE_CODES.TOO_MANY_CONNECTIONS, 'too many connections for this user')
-    return
+    return undefined
   }
   ctx.hub.setPrincipal(c, principal)
   c.authenticatedAt = Date.now()
@@ -27,10 +27,11 @@ export function completeAuthentication(ctx: RealtimeContext, c: Connection, prin
   const settled = ctx.routingSettled()
   if (admitted === undefined && settled === undefined) {
     sendAuthSuccess(c, principal, requestId)
-    return
+    return undefined
   }
-  // neither promise rejects by contract (admission fails open, settling is bounded)
-  void Promise.all([admitted, settled]).then(([ok]) => {
+  // neither promise rejects by contract (admission fails open, settling is bounded); the `auth`
+  // frame's handler returns this, so the connection's later requests are answered after it
+  return Promise.all([admitted, settled]).then(([ok]) => {
     if (ok === false) c.close(CLOSE_CODES.TOO_MANY_CONNECTIONS, 'too many connections for this user')
     else if (c.principal !== null) sendAuthSuccess(c, c.principal, requestId)
   })

@@ -105,6 +105,13 @@ export class Connection implements ConnectionInfo {
   messagesIn = 0
   invalidFrames = 0
   errorSeq = 0
+  /**
+   * Frames that came while a request of this connection is answered
+   * asynchronously (history, the cluster, the database): processed once it
+   * is, so replies keep the order of requests (dispatch.ts). Undefined when
+   * nothing is pending, which is nearly always.
+   */
+  waiting: Array<{ raw: Buffer | ArrayBuffer | Buffer[]; isBinary: boolean }> | undefined = undefined
   readonly subscriptionState = new Subscriptions()
   /** Since EPOCH; a minute before it, so that the first frame opens a window. */
   #rateWindowStart = -60_000

@@ -16,6 +16,9 @@ interface Route {
   handler: FrameHandler
 }
 
+/** Frames a connection may have waiting behind an asynchronous answer; more are refused at once. */
+const MAX_WAITING = 64
+
 /** Frames that never count towards the per-connection rate limit (heartbeat traffic). */
 const UNMETERED = new Set(['pong'])
 
@@ -43,6 +46,44 @@ export class Dispatcher {
   }
 
   dispatch(connection: Connection, raw: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    const waiting = connection.waiting
+    if (waiting === undefined) return this.#process(connection, raw, isBinary)
+    // an earlier request is still being answered: this one waits its turn (replies keep the order of requests)
+    connection.alive = true
+    if (waiting.length >= MAX_WAITING) {
+      // bounded: a client that floods while it waits is answered at once, out of turn
+      const ref = connection.sendError('RATE_LIMITED', 'Too many requests waiting for an earlier answer', undefined)
+      this.#ctx.countRejected('RATE_LIMITED')
+      this.#ctx.hub.notify('rejected', connection, 'RATE_LIMITED', ref)
+      return
+    }
+    waiting.push({ raw, isBinary })
+  }
+
+  /** Holds the connection's next frames until `answer` settles: they are processed, and answered, after it. */
+  hold(connection: Connection, answer: Promise<unknown>): void {
+    connection.waiting ??= []
+    const drain = () => this.#drain(connection)
+    answer.then(drain, drain)
+  }
+
+  /** The frames that waited behind an asynchronous answer, in order, until one goes asynchronous again. */
+  #drain(connection: Connection): void {
+    const waiting = connection.waiting!
+    connection.waiting = undefined
+    for (let i = 0; i < waiting.length; i++) {
+      if (!connection.isOpen) return
+      // processing the one before may have gone asynchronous again (TypeScript cannot see it set)
+      const again = connection.waiting as typeof waiting | undefined
+      if (again !== undefined) {
+        for (let j = i; j < waiting.length; j++) again.push(waiting[j]!)
+        return
+      }
+      this.#process(connection, waiting[i]!.raw, waiting[i]!.isBinary)
+    }
+  }
+
+  #process(connection: Connection, raw: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
     const ctx = this.#ctx
     connection.alive = true
     connection.messagesIn++
@@ -91,7 +132,7 @@ export class Dispatcher {
     ctx.countIn(type)
     try {
       const result = route.handler.handle(ctx, connection, frame)
-      if (result instanceof Promise) result.catch((err: unknown) => this.#internal(connection, type, requestId, err))
+      if (result instanceof Promise) this.hold(connection, result.catch((err: unknown) => this.#internal(connection, type, requestId, err)))
     } catch (err) {
       this.#internal(connection, type, requestId, err)
     }

@@ -130,7 +130,11 @@ export async function realtimeGateway(app: FastifyInstance, opts: GatewayOptions
       try {
         const c = open(ws, req, ip)
         welcome(c, principal !== undefined)
-        if (principal !== undefined) completeAuthentication(ctx, c, principal, undefined)
+        if (principal !== undefined) {
+          // in a cluster auth_success waits on Redis: the client's first requests are answered after it
+          const pending = completeAuthentication(ctx, c, principal, undefined)
+          if (pending !== undefined) dispatcher.hold(c, pending)
+        }
       } catch (err) {
         ctx.log.error({ err }, 'websocket connection failed to open')
         const c = (ws as Tagged)[CONNECTION]

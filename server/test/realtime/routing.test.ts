@@ -128,6 +128,20 @@ t.test('a repeated channel counts once, in the order first given; replies keep t
   c.close()
 })
 
+t.test('a request answered asynchronously (a channel with history) keeps its place: later requests are answered after it', async (t) => {
+  const s = await startServer(t, { HISTORY_CHANNELS: 'feed=100:300' })
+  const c = await RawClient.authed(s.ws, s.token({ sub: 'u', tenant: 'x' }))
+  // the subscribe reads the channel's history before it answers; the ping and the unsubscribe come in meanwhile
+  c.send(JSON.stringify({ type: 'subscribe', id: 'q1', channels: ['feed'] }))
+  c.send(JSON.stringify({ type: 'ping', id: 'q2' }))
+  c.send(JSON.stringify({ type: 'subscribe', id: 'q3', channels: ['other'] }))
+  c.send(JSON.stringify({ type: 'ping', id: 'q4' }))
+  await c.next((f) => f.id === 'q4')
+  const replies = c.frames.filter((f) => typeof f.id === 'string' && f.id.startsWith('q'))
+  t.same(replies.map((f) => `${f.id} ${f.type}`), ['q1 subscribed', 'q2 pong', 'q3 subscribed', 'q4 pong'])
+  c.close()
+})
+
 t.test('a refreshed token keeps the connection; a different user is IDENTITY_MISMATCH', async (t) => {
   const s = await startServer(t)
   const c = await RawClient.authed(s.ws, s.token({ sub: 'u', tenant: 'x', roles: ['staff'] }, 60))

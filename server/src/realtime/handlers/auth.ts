@@ -18,10 +18,7 @@ export const authHandler: FrameHandler<AuthFrame> = {
       if (current === null) c.close(CLOSE_CODES.AUTH_FAILED, 'authentication failed')
       return
     }
-    if (current === null) {
-      completeAuthentication(ctx, c, result.principal, frame.id)
-      return
-    }
+    if (current === null) return completeAuthentication(ctx, c, result.principal, frame.id)
     const next = result.principal
     if (next.user !== current.user || next.tenant !== current.tenant) {
       c.sendError('IDENTITY_MISMATCH', 'A refreshed token must name the same user and tenant', frame.id)
