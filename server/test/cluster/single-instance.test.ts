@@ -14,6 +14,9 @@ t.test('presence, cluster view, live connections and disconnects on a single ins
   const reply = await bob.request({ type: 'presence:get', channel: 'chat:1', users: ['alice', 'nobody'] })
   t.same((reply.users as Array<{ user: string }>).map((u) => u.user).sort(), ['alice', 'bob'])
   t.same(reply.online, { alice: 1, nobody: 0 })
+  bob.send({ type: 'presence:get', channel: 'chat:1' }) // `id` is optional
+  t.same((await bob.next((f) => f.type === 'presence')).connections, 2, 'answered without an id')
+  t.match(await bob.request({ type: 'presence:get' }), { type: 'error', code: 'INVALID_FRAME' }, 'neither a channel nor users: refused')
 
   const admin = s.token({ sub: 'root', tenant: 'ops', roles: ['admin'] })
   const stats = (await (await fetch(`${s.http}/ws/stats`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { stats: { cluster: Record<string, unknown> } }

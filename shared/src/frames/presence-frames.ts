@@ -18,7 +18,8 @@ export const PresenceGetFrameSchema = Type.Object(
     channel: Type.Optional(ChannelNameSchema),
     users: Type.Optional(Type.Array(IdentifierSchema, { minItems: 1, maxItems: 100 })),
   },
-  { additionalProperties: false, minProperties: 3 },
+  // `channel` or `users` (or both) must be given, with an `id` or without: counting properties cannot say it
+  { additionalProperties: false, minProperties: 2, anyOf: [{ required: ['channel'] }, { required: ['users'] }] },
 )
 
 /** Reply to `presence:get`: channel presence, user counts, or both. */
