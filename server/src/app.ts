@@ -1,13 +1,13 @@
 import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Bus } from './bus/bus.ts'
 import { MemoryBus } from './bus/memory-bus.ts'
 import { EventCatalog } from './catalog/event-catalog.ts'
 import type { Config } from './config.ts'
 import { historyPolicyResolver } from './history/history-policy.ts'
-import type { HistoryStore } from './history/history.ts'
-import { MemoryHistory } from './history/memory-history.ts'
+import type { HistoryPolicy, HistoryStore } from './history/history.ts'
+import { MAX_MEMORY_STREAMS, MemoryHistory } from './history/memory-history.ts'
 import { installErrorHandler } from './http-errors.ts'
 import { HttpProblem } from './http-problem.ts'
 import { publishRoutes } from './modules/publish/routes.ts'
@@ -114,7 +114,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const databaseHistory = config.HISTORY_STORE === 'database' || (config.HISTORY_STORE === 'auto' && config.DATABASE_ENABLED && !redisHistory)
   const history =
     overrides.history ??
-    (redisHistory && redis ? redis.history : databaseHistory ? createDatabaseHistory(app, policyOfKey) : new MemoryHistory(policyOfKey))
+    (redisHistory && redis ? redis.history : databaseHistory ? createDatabaseHistory(app, policyOfKey) : memoryHistory(app.log, policyOfKey))
   if (redis && history === redis.history) redis.bus.useHistory(redis.history)
   await app.register(realtimePlugin, {
     config,
@@ -154,4 +154,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // after connections: SHELLY upstream connections plug into its control route
   await app.register(devicesPlugin, { config, instanceId, redis })
   return app
+}
+
+/** History in memory, its stream cap's evictions in the log (the first and every thousandth). */
+function memoryHistory(log: FastifyBaseLogger, policyOfKey: (key: string) => HistoryPolicy): MemoryHistory {
+  let evicted = 0
+  return new MemoryHistory(policyOfKey, Date.now, {
+    evicted: (key) => {
+      if (evicted++ % 1000 === 0) log.warn({ channel: key.slice(key.indexOf('\0') + 1), evicted, maxStreams: MAX_MEMORY_STREAMS }, 'channel history dropped for room (least recently used): its positions no longer recover')
+    },
+  })
 }

@@ -10,25 +10,55 @@ interface Stream {
   events: HubEvent[]
 }
 
+/** Streams kept at most: a HISTORY_CHANNELS pattern (`tasks:*`) lets clients name new channels without end. */
+export const MAX_MEMORY_STREAMS = 10_000
+
 /**
  * History in process memory: one bounded ring per channel, trimmed by size and
  * age. The epoch is fresh per process, so after a restart every old position
- * is answered with `recovered:false` instead of a wrong replay.
+ * is answered with `recovered:false` instead of a wrong replay. At most
+ * `maxStreams` channels are kept: the one used least recently goes first, and
+ * comes back with a new epoch, so a position in it is answered the same way.
  */
 export class MemoryHistory implements HistoryStore {
+  /** In order of last use (a used stream moves to the end). */
   readonly #streams = new Map<string, Stream>()
   readonly #policyFor: (streamKey: string) => HistoryPolicy
   readonly #now: () => number
+  readonly #maxStreams: number
+  /** Told of each stream dropped for room (the caller counts and logs it). */
+  readonly #evicted: ((key: string) => void) | undefined
 
-  constructor(policyFor: (streamKey: string) => HistoryPolicy, now: () => number = Date.now) {
+  constructor(
+    policyFor: (streamKey: string) => HistoryPolicy,
+    now: () => number = Date.now,
+    limits: { maxStreams?: number; evicted?: (key: string) => void } = {},
+  ) {
     this.#policyFor = policyFor
     this.#now = now
+    this.#maxStreams = limits.maxStreams ?? MAX_MEMORY_STREAMS
+    this.#evicted = limits.evicted
   }
 
   #stream(key: string): Stream {
-    let s = this.#streams.get(key)
-    if (s === undefined) this.#streams.set(key, (s = { epoch: randomUUID().slice(0, 8), top: 0, events: [] }))
+    const streams = this.#streams
+    let s = streams.get(key)
+    if (s !== undefined) {
+      streams.delete(key)
+      streams.set(key, s)
+      return s
+    }
+    if (streams.size >= this.#maxStreams) {
+      const oldest = streams.keys().next().value as string
+      streams.delete(oldest)
+      this.#evicted?.(oldest)
+    }
+    streams.set(key, (s = { epoch: randomUUID().slice(0, 8), top: 0, events: [] }))
     return s
+  }
+
+  get size(): number {
+    return this.#streams.size
   }
 
   #trim(key: string, s: Stream): void {

@@ -50,3 +50,17 @@ t.test('HISTORY_CHANNELS parses patterns with wildcards and refuses nonsense', a
   t.throws(() => parseHistoryChannels('orders=abc'), /cannot read/)
   t.same(parseHistoryChannels(''), [])
 })
+
+t.test('channels without end (a HISTORY_CHANNELS pattern) keep at most maxStreams: the least recently used goes, and comes back with a new epoch', async (t) => {
+  const evicted: string[] = []
+  const h = new MemoryHistory(() => ({ size: 10, ttlMs: 60_000 }), Date.now, { maxStreams: 3, evicted: (key) => void evicted.push(key) })
+  const first = await h.append('a', event(1))
+  await h.position('b')
+  await h.position('c')
+  await h.append('a', event(2)) // a used again: b is now the oldest
+  for (let i = 0; i < 50; i++) await h.position(`new-${i}`)
+  t.equal(h.size, 3, 'bounded')
+  t.same(evicted.slice(0, 3), ['b', 'c', 'a'], 'least recently used first')
+  t.equal(evicted.length, 50)
+  t.match(await h.recover('a', { offset: 2, epoch: first.epoch! }), { recovered: false }, 'a position in a dropped stream is not replayed wrongly')
+})
