@@ -25,7 +25,7 @@ import metricsPlugin, { Metrics } from './plugins/metrics.ts'
 import { Revocations } from './cluster/revocations.ts'
 import clusterPlugin from './plugins/cluster.ts'
 import realtimePlugin from './plugins/realtime.ts'
-import { jsonDepthExceeds } from './realtime/frame-guards.ts'
+import { jsonDepthExceeds, jsonHasNul } from './realtime/frame-guards.ts'
 import { redactUrl } from './redact.ts'
 import { redisBackend } from './redis/backend.ts'
 
@@ -83,6 +83,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         return parseJson(request, text, done)
       }
       return done(null, value)
+    }
+    // PostgreSQL cannot store U+0000: refused here with 400 rather than failing in the database
+    // with a 503, except where a route takes it on purpose (`config.nulAllowed`: a publish
+    // delivers it as sent, a log ingest stores it with U+FFFD)
+    if (text.includes('\\u0000') && jsonHasNul(text) && request.routeOptions.config.nulAllowed !== true) {
+      return done(Object.assign(new Error('The body holds a NUL character (\\u0000), which cannot be stored'), { statusCode: 400, code: 'INVALID_FRAME' }), undefined)
     }
     parseJson(request, text, done)
   })
@@ -164,4 +170,11 @@ function memoryHistory(log: FastifyBaseLogger, policyOfKey: (key: string) => His
       if (evicted++ % 1000 === 0) log.warn({ channel: key.slice(key.indexOf('\0') + 1), evicted, maxStreams: MAX_MEMORY_STREAMS }, 'channel history dropped for room (least recently used): its positions no longer recover')
     },
   })
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route takes a JSON body holding U+0000 (app.ts's JSON parser refuses it elsewhere). */
+    nulAllowed?: boolean
+  }
 }

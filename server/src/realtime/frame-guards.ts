@@ -22,6 +22,18 @@ export function jsonDepthExceeds(text: string, maxDepth: number): boolean {
   return false
 }
 
+/**
+ * True when JSON text holds a U+0000 (always escaped as \u0000 in valid JSON;
+ * an escaped backslash followed by "u0000" is not one). PostgreSQL cannot
+ * store it in text or jsonb.
+ */
+export function jsonHasNul(text: string): boolean {
+  for (let at = text.indexOf('u0000'); at !== -1; at = text.indexOf('u0000', at + 5)) {
+    if (text.charCodeAt(at - 1) === 92 /* \ */ && escaped(text, at)) return true
+  }
+  return false
+}
+
 /** True when the quote at `at` is preceded by an odd number of backslashes. */
 function escaped(text: string, at: number): boolean {
   let n = 0

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { findForbiddenKey, jsonDepthExceeds } from '../../src/realtime/frame-guards.ts'
+import { findForbiddenKey, jsonDepthExceeds, jsonHasNul } from '../../src/realtime/frame-guards.ts'
 import { IpRateLimiter } from '../../src/realtime/ip-rate-limit.ts'
 import { redactUrl } from '../../src/redact.ts'
 
@@ -35,4 +35,13 @@ t.test('token-like query parameters are redacted from logged URLs', async (t) =>
   t.equal(redactUrl('/ws/connect?token=abc.def&x=1'), '/ws/connect?token=[REDACTED]&x=1')
   t.equal(redactUrl('/shelly?a=1&token=zzz'), '/shelly?a=1&token=[REDACTED]')
   t.equal(redactUrl('/ws/stats'), '/ws/stats')
+})
+
+t.test('a NUL is found in JSON text only where it is an escape, not an escaped backslash before "u0000"', async (t) => {
+  t.equal(jsonHasNul(JSON.stringify({ a: 'x\u0000y' })), true)
+  t.equal(jsonHasNul(JSON.stringify({ ['k\u0000']: 1 })), true, 'in a key')
+  t.equal(jsonHasNul(JSON.stringify({ a: '\\u0000' })), false, 'a backslash, then the text u0000')
+  t.equal(jsonHasNul(JSON.stringify({ a: '\\\u0000' })), true, 'a backslash, then a NUL')
+  t.equal(jsonHasNul(JSON.stringify({ a: 'u0000' })), false)
+  t.equal(jsonHasNul('{"a":"plain"}'), false)
 })

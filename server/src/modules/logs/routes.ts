@@ -103,7 +103,8 @@ export async function logRoutes(app: FastifyInstance, opts: LogRoutesOptions): P
 
   app.post<{ Body: IngestLogsBody }>(
     '/api/v1/notifications/logs',
-    { preHandler: app.authenticate, schema: { body: IngestLogsBodySchema, response: { 202: IngestLogsResponseSchema } } },
+    // stored with U+FFFD for a NUL (log-stream.ts): a backend's log line is kept, not refused
+    { config: { nulAllowed: true }, preHandler: app.authenticate, schema: { body: IngestLogsBodySchema, response: { 202: IngestLogsResponseSchema } } },
     async (request, reply) => {
       const scope = operatorScope(request.principal, { allowService: true })
       const body = request.body

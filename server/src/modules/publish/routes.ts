@@ -56,6 +56,7 @@ export async function publishRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Body: PublishBody }>(
     '/api/publish',
     {
+      config: { nulAllowed: true }, // delivered as sent; JSON carries it
       preHandler: app.authenticate,
       schema: { body: PublishBodySchema, response: { 200: PublishResponseSchema } },
     },
@@ -71,6 +72,7 @@ export async function publishRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Body: PublishBatchBody }>(
     '/api/publish/batch',
     {
+      config: { nulAllowed: true },
       preHandler: app.authenticate,
       schema: { body: PublishBatchBodySchema, response: { 200: PublishBatchResponseSchema } },
     },

@@ -32,6 +32,7 @@ for (const driver of DRIVERS) {
       t.equal((await create(alice, { userId: 'bob' })).status, 403, 'a user cannot notify others')
       t.equal((await create(service, { userId: 'bob', tenant: 't2' })).status, 403, 'a service stays in its tenant')
       t.equal((await create(service, { userId: 'bob', type: 'loud' })).status, 400)
+      t.match(await create(service, { userId: 'bob', title: 'a\u0000b' }), { status: 400, body: { code: 'INVALID_FRAME' } }, 'a NUL the database cannot store: 400, not 503')
       t.equal((await call('GET', '/api/v1/notifications')).status, 401)
     })
 

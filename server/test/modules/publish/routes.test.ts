@@ -24,6 +24,16 @@ t.test('only admin may publish to another tenant', async (t) => {
   t.match(ok, { status: 200, body: { tenant: 'b', target: 'tenant:b', type: 'system_event' } })
 })
 
+t.test('a publish carrying a NUL is delivered as sent (other routes refuse a body the database cannot store)', async (t) => {
+  const s = await startServer(t)
+  const svc = s.token({ sub: 'svc', tenant: 'a', roles: ['service'] })
+  const c = await RawClient.authed(s.ws, s.token({ sub: 'u', tenant: 'a', roles: ['staff'] }))
+  const body = { type: 'system_event', tenant: 'a', data: { level: 'info', message: 'x\u0000y' } }
+  t.equal((await publish(s, svc, body)).status, 200)
+  t.equal((await c.next('system_event')).data.message, 'x\u0000y')
+  c.close()
+})
+
 t.test('a publish naming the reserved tenant "*" is 400, for admin too, and reaches no one', async (t) => {
   const s = await startServer(t)
   const admin = s.token({ sub: 'root', tenant: 'ops', roles: ['admin'] })
