@@ -105,20 +105,28 @@ export class StreamGaps {
 
   async #fill(key: string, s: StreamState): Promise<void> {
     let fetched: HubEvent[] | null = null
+    let failed = false
     // the command connection may come back a moment after the subscriber: retry a few times
     for (let attempt = 1; ; attempt++) {
       try {
         fetched = await this.#opts.fetchAfter(key, { offset: s.offset, epoch: s.epoch })
         break
       } catch {
-        if (attempt >= this.#retries || this.#streams.get(key) !== s) break
+        if (attempt >= this.#retries || this.#streams.get(key) !== s) {
+          failed = true
+          break
+        }
         await new Promise((r) => setTimeout(r, this.#retryMs * attempt))
       }
     }
     if (this.#streams.get(key) !== s) return // forgotten meanwhile
     const held = s.held ?? []
     s.held = undefined
-    if (fetched === null) {
+    if (failed) {
+      // the store never answered: whatever was published meanwhile (known gap or not) is missing here
+      this.#unfilled++
+      this.#opts.log?.warn({ stream: key.replace('\0', '/'), after: s.offset, next: held[0]?.offset ?? null }, 'history catch-up failed: events published meanwhile may be missing on this instance')
+    } else if (fetched === null) {
       if (held.length > 0) {
         this.#unfilled++
         this.#opts.log?.warn({ stream: key.replace('\0', '/'), after: s.offset, next: held[0]!.offset }, 'history gap could not be filled from the stream')

@@ -72,6 +72,24 @@ t.test('a gap the store cannot fill is delivered as it is, and counted', async (
   t.same(gaps.stats, { filled: 0, unfilled: 1 })
 })
 
+t.test('a catch-up the store never answers is counted and warned, even with no event waiting', async (t) => {
+  const warned: string[] = []
+  const gaps = new StreamGaps({
+    fetchAfter: async () => {
+      throw new Error('redis away')
+    },
+    deliver: () => {},
+    log: { info() {}, warn: (_o: object, msg: string) => void warned.push(msg) },
+    retries: 2,
+    retryMs: 1,
+  })
+  gaps.accept('k', 'topic', ev(1))
+  gaps.resync()
+  await settle(() => gaps.stats.unfilled > 0)
+  t.same(gaps.stats, { filled: 0, unfilled: 1 })
+  t.same(warned, ['history catch-up failed: events published meanwhile may be missing on this instance'])
+})
+
 t.test('a new epoch starts over; a forgotten topic forgets its streams', async (t) => {
   const { gaps, delivered, asked } = setup()
   gaps.accept('k', 'topic', ev(9, 'old'))
