@@ -14,6 +14,7 @@ import type { CloudAccountRow, CloudAccountStore, UpstreamSnapshot, UpstreamStor
 import { cloudSocketUrl, type CloudDeviceRef } from './cloud-frames.ts'
 import { credentialContext, CredentialKeyMissingError, type CredentialCipher } from './credential-cipher.ts'
 import { ShellyCloudConnector } from './shelly-cloud-connector.ts'
+import { SingleFlight } from '../../../single-flight.ts'
 
 /** A connection event for `websocket_log` (connect, disconnect, error); never the token. */
 export interface UpstreamLogEntry {
@@ -84,8 +85,8 @@ export class ShellyCloudManager implements UpstreamControl {
   readonly #unusable = new Set<string>()
   #timer: NodeJS.Timeout | undefined
   #renewTimer: NodeJS.Timeout | undefined
-  #refreshing: Promise<void> | undefined
-  #renewing: Promise<void> | undefined
+  readonly #refreshing = new SingleFlight()
+  readonly #renewing = new SingleFlight()
   #stopped = false
 
   constructor(opts: CloudManagerOptions) {
@@ -110,12 +111,10 @@ export class ShellyCloudManager implements UpstreamControl {
    * connection. Never rejects.
    */
   renewHeld(): Promise<void> {
-    this.#renewing ??= this.#renewHeld()
-      .catch((err: unknown) => this.#o.log.warn({ err }, 'Shelly Cloud account leases not renewed'))
-      .finally(() => {
-        this.#renewing = undefined
-      })
-    return this.#renewing
+    return this.#renewing.run(
+      () => this.#renewHeld(),
+      (err) => this.#o.log.warn({ err }, 'Shelly Cloud account leases not renewed'),
+    )
   }
 
   async #renewHeld(): Promise<void> {
@@ -136,12 +135,10 @@ export class ShellyCloudManager implements UpstreamControl {
    * and accounts no instance runs are taken. Never rejects.
    */
   refresh(): Promise<void> {
-    this.#refreshing ??= this.#refresh()
-      .catch((err: unknown) => this.#o.log.warn({ err }, 'Shelly Cloud accounts not refreshed'))
-      .finally(() => {
-        this.#refreshing = undefined
-      })
-    return this.#refreshing
+    return this.#refreshing.run(
+      () => this.#refresh(),
+      (err) => this.#o.log.warn({ err }, 'Shelly Cloud accounts not refreshed'),
+    )
   }
 
   async #refresh(): Promise<void> {
@@ -330,8 +327,8 @@ export class ShellyCloudManager implements UpstreamControl {
     this.#stopped = true
     clearInterval(this.#timer)
     clearInterval(this.#renewTimer)
-    await this.#refreshing
-    await this.#renewing
+    await this.#refreshing.current
+    await this.#renewing.current
     await Promise.all([...this.#running.values()].map((r) => (r.owned ? this.#letGo(r) : r.connector.stop())))
   }
 
