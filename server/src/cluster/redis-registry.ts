@@ -5,6 +5,7 @@ import type { RedisLog } from '../redis/clients.ts'
 import { dec, enc, type RedisKeys } from '../redis/keys.ts'
 import type { Leave, RedisPresence } from './redis-presence.ts'
 import { clusterView, liveConnection, matches, type ClusterRegistry, type ClusterView, type InstanceReport, type LiveConnectionFilter } from './registry.ts'
+import { SingleFlight } from '../single-flight.ts'
 
 export interface RedisRegistryOptions {
   redis: Redis
@@ -44,7 +45,7 @@ export class RedisRegistry implements ClusterRegistry {
   #flush: NodeJS.Timeout | undefined
   #started = false
   #stopped = false
-  #beating: Promise<void> | undefined
+  readonly #beating = new SingleFlight()
 
   constructor(opts: RedisRegistryOptions) {
     this.#o = opts
@@ -69,10 +70,8 @@ export class RedisRegistry implements ClusterRegistry {
 
   /** One heartbeat: renew, rewrite, flush, then start cleaning up after dead instances (not waited for). Never throws. */
   beat(): Promise<void> {
-    this.#beating ??= this.#heartbeat().finally(() => {
-      this.#beating = undefined
-    })
-    return this.#beating
+    // #heartbeat catches its own failures: nothing reaches the handler
+    return this.#beating.run(() => this.#heartbeat(), () => undefined)
   }
 
   /** Stops heartbeats without cleaning up, as a crash would (tests; a fatal error). */
@@ -234,14 +233,13 @@ export class RedisRegistry implements ClusterRegistry {
     // it: it runs beside the heartbeat, one at a time, never inside it, so that
     // this instance keeps renewing its own lease meanwhile and is not taken for
     // dead (and cleaned up) in turn.
-    this.#reaping ??= this.#reapExpired(now)
-      .catch((err: unknown) => this.#o.log.warn({ err: { message: (err as Error).message } }, 'cluster cleanup failed'))
-      .finally(() => {
-        this.#reaping = undefined
-      })
+    void this.#reaping.run(
+      () => this.#reapExpired(now),
+      (err) => this.#o.log.warn({ err: { message: (err as Error).message } }, 'cluster cleanup failed'),
+    )
   }
 
-  #reaping: Promise<void> | undefined
+  readonly #reaping = new SingleFlight()
 
   #wasRegistered = false
   #failedBeats = 0

@@ -50,13 +50,8 @@ export class Dispatcher {
     if (waiting === undefined) return this.#process(connection, raw, isBinary)
     // an earlier request is still being answered: this one waits its turn (replies keep the order of requests)
     connection.alive = true
-    if (waiting.length >= MAX_WAITING) {
-      // bounded: a client that floods while it waits is answered at once, out of turn
-      const ref = connection.sendError('RATE_LIMITED', 'Too many requests waiting for an earlier answer', undefined)
-      this.#ctx.countRejected('RATE_LIMITED')
-      this.#ctx.hub.notify('rejected', connection, 'RATE_LIMITED', ref)
-      return
-    }
+    // bounded: a client that floods while it waits is answered at once, out of turn
+    if (waiting.length >= MAX_WAITING) return this.#refuse(connection, 'RATE_LIMITED', 'Too many requests waiting for an earlier answer', undefined)
     waiting.push({ raw, isBinary })
   }
 
@@ -106,12 +101,7 @@ export class Dispatcher {
     }
     const { type, id } = frame as { type: string; id?: unknown }
     const requestId = typeof id === 'string' && id.length <= 64 ? id : undefined
-    if (!UNMETERED.has(type) && !connection.takeRateToken(Date.now())) {
-      const ref = connection.sendError('RATE_LIMITED', undefined, requestId)
-      ctx.countRejected('RATE_LIMITED')
-      ctx.hub.notify('rejected', connection, 'RATE_LIMITED', ref)
-      return
-    }
+    if (!UNMETERED.has(type) && !connection.takeRateToken(Date.now())) return this.#refuse(connection, 'RATE_LIMITED', undefined, requestId)
     const forbidden = findForbiddenKey(frame)
     if (forbidden !== undefined) return this.#reject(connection, 'FORBIDDEN_KEY', `Key "${forbidden}" is not allowed`, requestId)
 
@@ -127,7 +117,7 @@ export class Dispatcher {
     if (route.handler.requiresAuth && connection.principal === null) {
       // a well-formed frame sent too early is answered and ignored (PROTOCOL.md §3), not held
       // against the connection: the auth deadline and the rate limit already bound a client that waits
-      return this.#reject(connection, 'NOT_AUTHENTICATED', undefined, requestId, undefined, false)
+      return this.#refuse(connection, 'NOT_AUTHENTICATED', undefined, requestId)
     }
     ctx.countIn(type)
     try {
@@ -150,14 +140,18 @@ export class Dispatcher {
     message: string | undefined,
     requestId: string | undefined,
     details?: Array<{ path: string; message: string }>,
-    invalid = true,
   ): void {
+    this.#refuse(connection, code, message, requestId, details)
+    if (++connection.invalidFrames >= connection.limits.maxInvalidFrames) {
+      connection.close(CLOSE_CODES.POLICY_VIOLATION, 'too many invalid frames')
+    }
+  }
+
+  /** A frame answered with an error and dropped, not held against the connection (rate limit, too early). */
+  #refuse(connection: Connection, code: ErrorCode, message: string | undefined, requestId: string | undefined, details?: Array<{ path: string; message: string }>): void {
     const ref = connection.sendError(code, message, requestId, details)
     this.#ctx.countRejected(code)
     this.#ctx.hub.notify('rejected', connection, code, ref)
     this.#ctx.log.debug({ connectionId: connection.id, code, ref }, 'client frame rejected')
-    if (invalid && ++connection.invalidFrames >= connection.limits.maxInvalidFrames) {
-      connection.close(CLOSE_CODES.POLICY_VIOLATION, 'too many invalid frames')
-    }
   }
 }
